@@ -133,12 +133,14 @@ void MetricsServerPrivate::handle(const http::Request& request, Respond respond)
     scrape.gzip = options.compression && acceptsGzip(request.joinedHeader("accept-encoding"));
     scrape.names = requestedNames(request.query);
     const bool compression = options.compression;
-    engine->scrape(scrape, [this, answer, compression](const detail::ScrapeResult& result) {
+    const bool openMetrics = scrape.format == ExpositionFormat::OpenMetrics;
+    engine->scrape(scrape, [this, answer, compression, openMetrics](const detail::ScrapeResult& result) {
         if (result.status != 200) {
             answer(http::Response::plain(result.status, "500 Internal Server Error: " + result.error.toUtf8()));
             return;
         }
         self.observeScrape(result.seconds);
+        self.countFormat(openMetrics, result.gzip);
         http::Response r(200);
         r.setHeader("Content-Type", result.contentType);
         if (result.gzip)

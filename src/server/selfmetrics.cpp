@@ -30,7 +30,18 @@ SelfMetrics::SelfMetrics()
       m_rejected(prometheus::BuildCounter()
                      .Name("promqt_exposer_rejected_requests_total")
                      .Help("Requests and connections the promqt exposer refused, by reason.")
-                     .Register(*m_registry)) {}
+                     .Register(*m_registry)) {
+    auto& formats = prometheus::BuildCounter()
+                        .Name("promqt_exposer_metrics_responses_total")
+                        .Help("Metrics bodies served, by negotiated format and content encoding.")
+                        .Register(*m_registry);
+    for (int om = 0; om < 2; ++om)
+        for (int gz = 0; gz < 2; ++gz)
+            m_formats[om][gz] = &formats.Add({{"format", om ? "openmetrics" : "text"},
+                                              {"encoding", gz ? "gzip" : "identity"}});
+}
+
+void SelfMetrics::countFormat(bool openMetrics, bool gzip) { m_formats[openMetrics][gzip]->Increment(); }
 
 void SelfMetrics::countResponse(const QString& path, int code) {
     const auto key = qMakePair(path, code);

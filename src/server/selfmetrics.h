@@ -24,6 +24,8 @@ public:
 
     /// One answered request: `path` is a served path, "/" or "other" (bounded cardinality).
     void countResponse(const QString& path, int code);
+    /// One metrics body served, by exposition format ("text", "openmetrics") and encoding.
+    void countFormat(bool openMetrics, bool gzip);
     void addResponseBytes(qint64 bytes) { m_bytes.Increment(static_cast<double>(bytes)); }
     void observeScrape(double seconds) { m_duration.Observe(seconds); }
     void connectionOpened() { m_connections.Increment(); }
@@ -40,6 +42,7 @@ private:
     prometheus::Histogram& m_duration;
     prometheus::Gauge& m_connections;
     prometheus::Family<prometheus::Counter>& m_rejected;
+    prometheus::Counter* m_formats[2][2]; // [openMetrics][gzip]
     QHash<QPair<QString, int>, prometheus::Counter*> m_scrapeCounters; // cache: Add() hashes labels
     QHash<QByteArray, prometheus::Counter*> m_rejectedCounters;
 };
