@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <future>
+#include <optional>
 #include <mutex>
 #include <thread>
 #include <tuple>
@@ -21,6 +22,15 @@ namespace {
 /// Hosts a QCoreApplication in a std::thread for processes that have none, shared by every
 /// ThreadedMetricsServer of the process and ended when the last one releases it. Qt runs no
 /// event loop — not even a QThread's — without an application object.
+QtMessageHandler s_previousHandler = nullptr;
+
+void filterMainThreadWarning(QtMsgType type, const QMessageLogContext& context, const QString& message) {
+    if (message.contains(QLatin1String("was not created in the main() thread")))
+        return;
+    if (s_previousHandler) // Qt 6 returns its default handler when none was installed
+        s_previousHandler(type, context, message);
+}
+
 class ApplicationHost {
 public:
     static ApplicationHost& instance() {
@@ -38,7 +48,13 @@ public:
                 static int argc = 1;
                 static char name[] = "promqt-metrics";
                 static char* argv[] = {name, nullptr};
+                // Qt warns that the application is not created in main()'s thread. Here that
+                // is the point: the program's own main thread runs no Qt event loop.
+                const QtMessageHandler previous = qInstallMessageHandler(filterMainThreadWarning);
+                s_previousHandler = previous;
                 QCoreApplication app(argc, argv);
+                qInstallMessageHandler(previous);
+                s_previousHandler = nullptr;
                 started.set_value(&app);
                 app.exec();
             });
@@ -84,7 +100,9 @@ public:
     std::recursive_mutex lifecycle; // serialises start, listen, close and stop across threads
     mutable QMutex mutex; // guards everything below except `server`'s internals
     MetricsServerOptions options;
-    QSslConfiguration ssl;
+    // optional: default-constructing a QSslConfiguration loads Qt's TLS backend, which warns
+    // when there is no application object yet — as in programs without Qt's event loop.
+    std::optional<QSslConfiguration> ssl;
     std::tuple<QString, QString, QString> auth;
     std::vector<std::pair<QString, std::weak_ptr<prometheus::Collectable>>> registrations;
     std::shared_ptr<prometheus::Collectable> selfMetrics;
@@ -174,7 +192,7 @@ bool ThreadedMetricsServer::listen(const QHostAddress& address, quint16 port) {
     bool ok = false;
     d->call([&] {
         MetricsServerOptions options;
-        QSslConfiguration ssl;
+        std::optional<QSslConfiguration> ssl;
         std::tuple<QString, QString, QString> auth;
         {
             QMutexLocker lock(&d->mutex);
@@ -183,7 +201,7 @@ bool ThreadedMetricsServer::listen(const QHostAddress& address, quint16 port) {
             auth = d->auth;
         }
         d->server->setOptions(options);
-        d->server->setSslConfiguration(ssl);
+        d->server->setSslConfiguration(ssl ? *ssl : QSslConfiguration());
         d->server->setBasicAuth(std::get<0>(auth), std::get<1>(auth), std::get<2>(auth));
         ok = d->server->listen(address, port);
         QMutexLocker lock(&d->mutex);
