@@ -136,6 +136,31 @@ private slots:
         QCOMPARE(out, QByteArray("# TYPE x counter\nx_total{a=\"1\"} 1\nx_total{a=\"2\"} 2\n# EOF\n"));
     }
 
+    void totalSuffixClashesAreResolved() {
+        // Found by fuzz_writers: counter "b_total" is the OpenMetrics family "b" with samples
+        // "b_total"; an untyped family also called "b_total" would share that sample name, which
+        // OpenMetrics forbids. The first family in the input wins, as for any name clash.
+        ClientMetric untyped;
+        untyped.untyped.value = 5;
+        const QByteArray counterFirst = openMetrics({family("b_total", MetricType::Counter, {counterMetric(1)}),
+                                                     family("b_total", MetricType::Untyped, {untyped}),
+                                                     family("b_total", MetricType::Untyped, {untyped})});
+        QCOMPARE(counterFirst, QByteArray("# TYPE b counter\nb_total 1\n# EOF\n"));
+
+        ClientMetric gauge;
+        gauge.gauge.value = 2;
+        const QByteArray gaugeFirst = openMetrics({family("c_total", MetricType::Gauge, {gauge}),
+                                                   family("c", MetricType::Counter, {counterMetric(1)})});
+        QCOMPARE(gaugeFirst, QByteArray("# TYPE c_total gauge\nc_total 2\n# EOF\n"));
+        QVERIFY(parseExposition(gaugeFirst.toStdString(), Dialect::OpenMetrics).ok());
+
+        // Text has no renaming, hence no clash: both are written there.
+        std::string text;
+        writeText({family("c_total", MetricType::Gauge, {gauge}), family("c", MetricType::Counter, {counterMetric(1)})},
+                  text);
+        QCOMPARE(QByteArray::fromStdString(text), QByteArray("# TYPE c_total gauge\nc_total 2\n# TYPE c counter\nc 1\n"));
+    }
+
     void timestampsInSeconds_data() {
         QTest::addColumn<qint64>("milliseconds");
         QTest::addColumn<QByteArray>("seconds");

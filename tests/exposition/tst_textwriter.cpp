@@ -308,6 +308,25 @@ private slots:
         QCOMPARE(QByteArray::fromStdString(out), QByteArray("# TYPE ok:name_1 gauge\nok:name_1{good=\"y\"} 2\n"));
     }
 
+    void unwritableLabelSetsAreSkipped() {
+        // Duplicate label names, and `le`/`quantile` where the writer adds its own, would make
+        // Prometheus reject the whole scrape.
+        ClientMetric histogram;
+        histogram.label = {{"le", "1"}};
+        histogram.histogram.sample_count = 1;
+        ClientMetric summary;
+        summary.label = {{"quantile", "0.5"}};
+        ClientMetric fine;
+        fine.label = {{"le", "x"}, {"quantile", "y"}};
+        fine.gauge.value = 1;
+        std::string out;
+        writeText({family("h", MetricType::Histogram, {histogram}), family("s", MetricType::Summary, {summary}),
+                   family("g", MetricType::Gauge, {gaugeMetric(1, {{"a", "1"}, {"b", "2"}, {"a", "3"}}), fine})},
+                  out);
+        QCOMPARE(QByteArray::fromStdString(out), QByteArray("# TYPE h histogram\n# TYPE s summary\n# TYPE g gauge\n"
+                                                            "g{le=\"x\",quantile=\"y\"} 1\n"));
+    }
+
     void timestampsInMilliseconds() {
         ClientMetric m = gaugeMetric(1);
         m.timestamp_ms = 1712345678901;
