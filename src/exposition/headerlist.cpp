@@ -110,7 +110,7 @@ bool parseElement(Reader& reader, HeaderElement& element, bool (*isValidValue)(s
             return false;
         reader.advance();
         reader.skipOws();
-        if (!reader.atEnd() && reader.peek() == ',') // a trailing ';' is harmless
+        if (reader.atEnd() || reader.peek() == ',') // a trailing ';' is harmless
             return true;
         HeaderParameter parameter;
         parameter.name = reader.token();

@@ -26,15 +26,25 @@ class SampleWriter {
 public:
     SampleWriter(std::string& out, Syntax syntax) : m_out(out), m_syntax(syntax) {}
 
-    /// Makes `metric` the current one. Returns false (and writes nothing) when one of its label
-    /// names is not a valid label name: such a sample cannot be written in a way Prometheus
-    /// parses, and one bad line would fail the whole scrape, so callers skip it.
-    bool setMetric(const prometheus::ClientMetric& metric) {
+    /// Makes `metric` the current one. Returns false (and writes nothing) when its labels cannot
+    /// be written as a valid sample: an invalid label name, a label name used twice, or one
+    /// equal to `reservedLabel` (`le` for histograms, `quantile` for summaries), which the
+    /// writer adds itself. Prometheus fails the *whole* scrape over one such line, so callers
+    /// skip the metric instead.
+    bool setMetric(const prometheus::ClientMetric& metric, std::string_view reservedLabel = {}) {
         m_labels.clear();
-        for (const auto& label : metric.label) {
-            if (!isValidLabelName(label.name))
+        const auto& labels = metric.label;
+        for (std::size_t i = 0; i < labels.size(); ++i) {
+            const auto& label = labels[i];
+            if (!isValidLabelName(label.name) || label.name == reservedLabel)
                 return false;
-            if (!m_labels.empty())
+            // Quadratic, but label sets are small (prometheus-cpp's builders already forbid
+            // duplicates; this guards hand-made collectables).
+            for (std::size_t k = 0; k < i; ++k) {
+                if (labels[k].name == label.name)
+                    return false;
+            }
+            if (i != 0)
                 m_labels.push_back(',');
             m_labels.append(label.name);
             m_labels.append("=\"", 2);

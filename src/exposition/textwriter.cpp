@@ -27,8 +27,11 @@ std::string_view typeName(MetricType type) {
 }
 
 void writeSamples(detail::SampleWriter& lines, std::string_view name, const prometheus::MetricFamily& family) {
+    const std::string_view reservedLabel = family.type == MetricType::Histogram ? "le"
+                                           : family.type == MetricType::Summary ? "quantile"
+                                                                                : std::string_view();
     for (const auto& metric : family.metric) {
-        if (!lines.setMetric(metric))
+        if (!lines.setMetric(metric, reservedLabel))
             continue;
         switch (family.type) {
         case MetricType::Counter: lines.write(name, {}, metric.counter.value); break;
