@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+#include "server/scrapeengine.h"
+
+#include <QPointer>
+
+#if defined(Q_OS_LINUX)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+#include <chrono>
+#include <exception>
+
+namespace promqt::detail {
+
+namespace {
+
+// Scrape threads yield the CPU to the application's threads: on a small (2-core) device a
+// 100,000-series collection would otherwise compete with the GUI thread for a whole scheduler
+// slice. Linux applies nice values per thread; QThread::setPriority() does not (SCHED_OTHER).
+void lowerThisThreadsPriority() {
+#if defined(Q_OS_LINUX)
+    thread_local bool done = false;
+    if (!done) {
+        done = true;
+        (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+    }
+#endif
+}
+
+QString keyOf(const ScrapeRequest& r) {
+    return r.path + QChar(0) + QChar(r.format == ExpositionFormat::OpenMetrics ? 'o' : 't') +
+           QChar(r.gzip ? 'g' : 'i') + QChar(0) + r.names.join(QChar(0));
+}
+} // namespace
+
+ScrapeEngine::ScrapeEngine(Source source, QObject* parent) : QObject(parent), m_source(std::move(source)) {
+    m_pool.setMaxThreadCount(2);
+    m_pool.setObjectName(QStringLiteral("promqt-scrape"));
+}
+
+ScrapeEngine::~ScrapeEngine() {
+    // Jobs hold no pointer to us (results come back through a QPointer), but waiting keeps
+    // Collect() calls from outliving the server that promised to stop serving.
+    m_pool.waitForDone();
+}
+
+ScrapeResult ScrapeEngine::run(const ScrapeRequest& request, const Collectables& collectables, int level) {
+    const auto start = std::chrono::steady_clock::now();
+    ScrapeResult result;
+    result.contentType = contentType(request.format);
+    try {
+        auto families = filterFamilies(collectAll(collectables), request.names);
+        const std::string text = serialize(families, request.format);
+        if (request.gzip) {
+            result.body = gzipCompress(QByteArrayView(text.data(), qsizetype(text.size())), level);
+            result.gzip = true;
+        } else {
+            result.body = QByteArray(text.data(), qsizetype(text.size()));
+        }
+    } catch (const std::exception& e) {
+        result = ScrapeResult();
+        result.status = 500;
+        result.error = QString::fromUtf8(e.what());
+    } catch (...) {
+        result = ScrapeResult();
+        result.status = 500;
+        result.error = QStringLiteral("unknown exception from Collect()");
+    }
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+}
+
+void ScrapeEngine::scrape(const ScrapeRequest& request, Done done) {
+    const QString key = keyOf(request);
+    auto it = m_states.find(key);
+    if (it == m_states.end()) {
+        it = m_states.insert(key, KeyState{request, false, {}, {}});
+        it->current.push_back(std::move(done));
+        launch(key);
+        return;
+    }
+    // Join the pending collection only if it has not begun: its result will then reflect state
+    // collected after this request arrived. Otherwise wait for the next one.
+    if (it->started)
+        it->next.push_back(std::move(done));
+    else
+        it->current.push_back(std::move(done));
+}
+
+void ScrapeEngine::launch(const QString& key) {
+    const auto cost = m_lastCost.constFind(key);
+    const double budget = std::chrono::duration<double>(m_inlineBudget).count();
+    if (cost != m_lastCost.constEnd() && *cost < budget) {
+        QMetaObject::invokeMethod(this, [this, key] { runInline(key); }, Qt::QueuedConnection);
+    } else {
+        startOnPool(key); // unknown (first scrape) or expensive
+    }
+}
+
+void ScrapeEngine::runInline(const QString& key) {
+    auto it = m_states.find(key);
+    if (it == m_states.end())
+        return;
+    it->started = true;
+    const ScrapeRequest request = it->request;
+    finished(key, run(request, m_source(request.path), m_level));
+}
+
+void ScrapeEngine::startOnPool(const QString& key) {
+    KeyState& state = m_states[key];
+    // Conservatively "begun" at submission: the pool may start it at any moment.
+    state.started = true;
+    // Collectables are read now, so a collectable registered meanwhile is included.
+    Collectables collectables = m_source(state.request.path);
+    QPointer<ScrapeEngine> self(this);
+    m_pool.start([self, key, request = state.request, collectables = std::move(collectables), level = m_level] {
+        lowerThisThreadsPriority();
+        ScrapeResult result = run(request, collectables, level);
+        // Back to the engine's thread; dropped if the engine is gone.
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, key, result = std::move(result)] {
+                if (self)
+                    self->finished(key, result);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void ScrapeEngine::finished(const QString& key, const ScrapeResult& result) {
+    auto it = m_states.find(key);
+    if (it == m_states.end())
+        return;
+    m_lastCost[key] = result.seconds;
+    if (result.status != 200)
+        emit collectFailed(result.error);
+    std::vector<Done> waiters = std::move(it->current);
+    it->current.clear();
+    if (!it->next.empty()) {
+        it->current = std::move(it->next);
+        it->next.clear();
+        it->started = false;
+        launch(key);
+    } else {
+        m_states.erase(it);
+    }
+    // Callbacks last: one may close a connection, which must not disturb the state above.
+    for (const Done& done : waiters)
+        done(result);
+}
+
+} // namespace promqt::detail
