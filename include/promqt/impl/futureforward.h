@@ -49,63 +49,81 @@ template <typename... Exceptions> bool matches(const std::exception_ptr& error) 
     }
 }
 
+/// Owns the output promise of forwardOutcome(). Held only by the continuation attached to the
+/// input, so its destructor runs when that continuation is destroyed: after it ran (settled),
+/// or *without* having run — which is how Qt disposes of a continuation whose parent was
+/// canceled (or whose QPromise died unfinished). That makes cancellation observable without a
+/// second continuation (onCanceled()), which would cost another shared future state per call.
+template <typename T, typename OnFinish> class Forwarder {
+public:
+    explicit Forwarder(OnFinish&& onFinish) : m_onFinish(std::move(onFinish)) { m_promise.start(); }
+    Forwarder(const Forwarder&) = delete;
+    Forwarder& operator=(const Forwarder&) = delete;
+    ~Forwarder() {
+        if (m_settled)
+            return;
+        // Never run: the input was canceled. Observe, then cancel the output the same way.
+        try {
+            m_onFinish(Outcome::Canceled, std::exception_ptr());
+        } catch (...) {
+            // an observer that throws must not terminate the finishing thread
+        }
+        m_promise.future().cancel();
+        m_promise.finish();
+    }
+
+    QFuture<T> future() const { return m_promise.future(); }
+
+    void settle(QFuture<T>& finished) {
+        m_settled = true;
+        try {
+            finished.waitForFinished(); // rethrows a stored exception, same type
+        } catch (...) {
+            auto error = std::current_exception();
+            m_onFinish(Outcome::Exception, error);
+            m_promise.setException(error);
+            m_promise.finish();
+            return;
+        }
+        // Observe before the first result is published: QFuture::result() returns as soon as a
+        // result exists, before finish(), and the caller may then read the metric — or destroy it.
+        m_onFinish(Outcome::Result, std::exception_ptr());
+        if constexpr (std::is_copy_constructible_v<T>) {
+            // Forward every result: QFuture may carry several (QtConcurrent::mapped).
+            const int count = finished.resultCount();
+            for (int i = 0; i < count; ++i)
+                m_promise.addResult(finished.resultAt(i), i);
+        } else if constexpr (!std::is_void_v<T>) {
+            // Move-only results. Not takeResult(): in Qt 6.4 it reset()s the input's state, so a
+            // QPromise destroyed afterwards thinks it never finished and runs this (already
+            // consumed) continuation again — a crash. The caller handed the input to us, so we
+            // move the stored value out in place and leave the input finished.
+            if (finished.resultCount() > 0)
+                m_promise.addResult(std::move(const_cast<T&>(*finished.constBegin())));
+        }
+        m_promise.finish();
+    }
+
+private:
+    QPromise<T> m_promise;
+    OnFinish m_onFinish;
+    bool m_settled = false;
+};
+
 /// Returns a future that finishes exactly as `input` does — same result(s), same exception
 /// object, or canceled — and calls `onFinish(Outcome, std::exception_ptr)` once, in the thread
-/// that finishes `input`, *before* the returned future finishes (so a caller waiting on it sees
-/// the metric already updated).
+/// that finishes `input`, before the returned future publishes a result or finishes (so a caller
+/// waiting on it sees the metric already updated).
 ///
-/// Why a QPromise and not just `input.then(...)`: in Qt 6.4 a then() continuation is not run
-/// when its parent is canceled, and onCanceled() turns cancellation into a value. Forwarding into
-/// our own promise lets every ending be observed while keeping cancellation a cancellation.
-/// Both continuations run synchronously (QtFuture::Launch::Sync), so no event loop is needed in
-/// the finishing thread.
+/// Why our own promise and not just `input.then(...)`: in Qt 6.4 a then() continuation is not
+/// run when its parent is canceled (its future is simply canceled), and onCanceled() turns
+/// cancellation into a value. The continuation runs synchronously (QtFuture::Launch::Sync), so
+/// no event loop is needed in the finishing thread.
 template <typename T, typename OnFinish> QFuture<T> forwardOutcome(QFuture<T> input, OnFinish onFinish) {
-    struct State {
-        QPromise<T> promise;
-        OnFinish onFinish;
-        explicit State(OnFinish&& f) : onFinish(std::move(f)) {}
-    };
-    auto state = std::make_shared<State>(std::move(onFinish));
-    state->promise.start();
-    QFuture<T> output = state->promise.future();
-
-    input
-        .then(QtFuture::Launch::Sync,
-              [state](QFuture<T> finished) {
-                  try {
-                      finished.waitForFinished(); // rethrows a stored exception, same type
-                  } catch (...) {
-                      auto error = std::current_exception();
-                      state->onFinish(Outcome::Exception, error);
-                      state->promise.setException(error);
-                      state->promise.finish();
-                      return;
-                  }
-                  // Observe before the first result is published: QFuture::result() returns as
-                  // soon as a result exists, before finish(), and the caller may then read the
-                  // metric — or destroy it.
-                  state->onFinish(Outcome::Result, std::exception_ptr());
-                  if constexpr (std::is_copy_constructible_v<T>) {
-                      // Forward every result: QFuture may carry several (QtConcurrent::mapped).
-                      const int count = finished.resultCount();
-                      for (int i = 0; i < count; ++i)
-                          state->promise.addResult(finished.resultAt(i), i);
-                  } else if constexpr (!std::is_void_v<T>) {
-                      // Move-only results. Not takeResult(): in Qt 6.4 it reset()s the
-                      // input's state, so a QPromise destroyed afterwards thinks it never
-                      // finished and runs this (already consumed) continuation again — a
-                      // crash. The caller handed the input to us, so we move the stored
-                      // value out in place and leave the input finished.
-                      if (finished.resultCount() > 0)
-                          state->promise.addResult(std::move(const_cast<T&>(*finished.constBegin())));
-                  }
-                  state->promise.finish();
-              })
-        .onCanceled([state] {
-            state->onFinish(Outcome::Canceled, std::exception_ptr());
-            state->promise.future().cancel();
-            state->promise.finish();
-        });
+    auto forwarder = std::make_shared<Forwarder<T, OnFinish>>(std::move(onFinish));
+    QFuture<T> output = forwarder->future();
+    // Qt copies the continuation into a std::function: the shared_ptr keeps one Forwarder.
+    input.then(QtFuture::Launch::Sync, [forwarder](QFuture<T> finished) { forwarder->settle(finished); });
     return output;
 }
 
