@@ -151,7 +151,7 @@ int main(int argc, char* argv[]) {
     if (cli.isSet(QStringLiteral("self-check"))) {
         // Once the process has run once and a fetch has completed, scrape ourselves.
         auto* check = new QTimer(&app);
-        QObject::connect(check, &QTimer::timeout, &app, [&] {
+        QObject::connect(check, &QTimer::timeout, &app, [&, check] { // `check` by value: its scope ends before exec()
             if (fetchSeconds.Collect().histogram.sample_count < 1 || processSeconds.Collect().histogram.sample_count < 1)
                 return;
             check->stop();
