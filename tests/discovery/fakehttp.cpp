@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "fakehttp.h"
 
+#include "httpclient.h"
+
+#include <QProcess>
 #include <QTcpSocket>
+#include <QTest>
 
 namespace promqt::test {
 
@@ -193,6 +197,44 @@ bool ThreadedRecordingHttpServer::start() {
 }
 
 QUrl ThreadedRecordingHttpServer::url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_port)); }
+
+ExternalServer::ExternalServer(const QString& program, QStringList arguments, quint16 port)
+    : m_process(std::make_unique<QProcess>()), m_port(port) {
+    m_process->setProgram(program);
+    m_process->setArguments(arguments);
+    m_process->setProcessChannelMode(QProcess::MergedChannels);
+}
+
+ExternalServer::~ExternalServer() { stop(); }
+
+bool ExternalServer::start(const QByteArray& readyPath, int timeoutMs) {
+    m_process->start();
+    if (!m_process->waitForStarted(10000))
+        return false;
+    return QTest::qWaitFor(
+        [&] {
+            if (m_process->state() != QProcess::Running)
+                return true;
+            const auto r = httpRequest(m_port, "GET", readyPath);
+            return r && r->status == 200;
+        },
+        timeoutMs) &&
+           m_process->state() == QProcess::Running;
+}
+
+void ExternalServer::stop() {
+    if (m_process->state() == QProcess::NotRunning)
+        return;
+    m_process->terminate();
+    if (!m_process->waitForFinished(10000)) {
+        m_process->kill();
+        m_process->waitForFinished(5000);
+    }
+}
+
+QUrl ExternalServer::url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_port)); }
+
+QByteArray ExternalServer::log() const { return m_process->readAll(); }
 
 quint16 freeLoopbackPort() {
     QTcpServer s;

@@ -22,8 +22,10 @@
 #include <QUrl>
 
 #include <functional>
+#include <memory>
 
 class QTcpSocket;
+class QProcess;
 
 namespace promqt::test {
 
@@ -139,6 +141,26 @@ signals:
 private:
     RecordingHttpServer m_http;
     QHostAddress m_reported;
+};
+
+/// An external server program for integration tests (prometheus, prometheus-pushgateway):
+/// started on a free loopback port, waited for until `readyPath` answers 200, stopped with
+/// SIGTERM and waited for in the destructor.
+class ExternalServer {
+public:
+    ExternalServer(const QString& program, QStringList arguments, quint16 port);
+    ~ExternalServer();
+    /// Starts and waits until GET readyPath answers 200 (false on failure; see log()).
+    bool start(const QByteArray& readyPath, int timeoutMs = 30000);
+    /// Terminates and waits (SIGTERM, then SIGKILL after 10 s).
+    void stop();
+    quint16 port() const { return m_port; }
+    QUrl url() const;
+    QByteArray log() const;
+
+private:
+    std::unique_ptr<QProcess> m_process;
+    quint16 m_port;
 };
 
 /// A QTcpServer bound to 127.0.0.1:0 and closed again: a port nobody listens on (for a while).
