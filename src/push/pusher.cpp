@@ -6,6 +6,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <QFuture>
+#include <QFutureWatcher>
 #include <QLoggingCategory>
 #include <QMutex>
 #include <QNetworkAccessManager>
@@ -180,8 +181,19 @@ public:
             snapshot = collectables;
         }
         // Collect() and serialisation may take milliseconds for a large registry: off the loop.
-        // The task owns copies only; if this object dies first the continuation is dropped.
-        QtConcurrent::run([snapshot = std::move(snapshot)]() -> Collected {
+        // The task owns copies only. The watcher is our child: if we die first, it dies with
+        // us and the result is dropped. (QFuture::then(context, ...) is no use here: Qt 6.4
+        // asserts that the context is still alive when the task finishes.)
+        auto* watcher = new QFutureWatcher<Collected>(this);
+        connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, url] {
+            watcher->deleteLater();
+            const Collected c = watcher->result();
+            if (!c.error.isEmpty())
+                finish(false, c.error);
+            else
+                send(url, c.body);
+        });
+        watcher->setFuture(QtConcurrent::run([snapshot = std::move(snapshot)]() -> Collected {
             Collected out;
             try {
                 std::vector<prometheus::MetricFamily> families;
@@ -200,12 +212,7 @@ public:
                 out.error = QStringLiteral("collecting metrics failed");
             }
             return out;
-        }).then(this, [this, url](const Collected& c) {
-            if (!c.error.isEmpty())
-                finish(false, c.error);
-            else
-                send(url, c.body);
-        });
+        }));
     }
 
     static const char* verb(Kind k) {

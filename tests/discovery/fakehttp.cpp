@@ -3,7 +3,10 @@
 
 #include "httpclient.h"
 
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
 
@@ -215,8 +218,7 @@ bool ExternalServer::start(const QByteArray& readyPath, int timeoutMs) {
         [&] {
             if (m_process->state() != QProcess::Running)
                 return true;
-            const auto r = httpRequest(m_port, "GET", readyPath);
-            return r && r->status == 200;
+            return !httpGet(QUrl(url().toString() + QString::fromLatin1(readyPath)), 2000).isNull();
         },
         timeoutMs) &&
            m_process->state() == QProcess::Running;
@@ -235,6 +237,20 @@ void ExternalServer::stop() {
 QUrl ExternalServer::url() const { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_port)); }
 
 QByteArray ExternalServer::log() const { return m_process->readAll(); }
+
+QByteArray httpGet(const QUrl& url, int timeoutMs) {
+    QNetworkAccessManager nam;
+    std::unique_ptr<QNetworkReply> reply(nam.get(QNetworkRequest(url)));
+    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+    if (!reply->isFinished() && !finished.wait(timeoutMs))
+        return {};
+    if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 200)
+        return {};
+    QByteArray body = reply->readAll();
+    if (body.isNull())
+        body = QByteArray("");
+    return body;
+}
 
 quint16 freeLoopbackPort() {
     QTcpServer s;

@@ -163,6 +163,10 @@ private:
     quint16 m_port;
 };
 
+/// GET `url` with QNetworkAccessManager (chunked and keep-alive answers of real servers are
+/// handled); the body on a 200 answer, otherwise a null QByteArray. Spins the event loop.
+QByteArray httpGet(const QUrl& url, int timeoutMs = 10000);
+
 /// A QTcpServer bound to 127.0.0.1:0 and closed again: a port nobody listens on (for a while).
 quint16 freeLoopbackPort();
 

@@ -2,7 +2,6 @@
 // FileSdTarget with a real Prometheus: two servers in one file_sd directory are discovered and
 // scraped (`up == 1`); stopping one removes its file and Prometheus drops the target.
 #include "fakehttp.h"
-#include "httpclient.h"
 
 #include <promqt/discovery.h>
 
@@ -23,10 +22,8 @@ namespace {
 const QString kPrometheus = QStringLiteral("/usr/bin/prometheus");
 
 QJsonObject getJson(quint16 port, const QByteArray& path) {
-    const auto r = promqt::test::httpRequest(port, "GET", path);
-    if (!r || r->status != 200)
-        return {};
-    return QJsonDocument::fromJson(r->body).object();
+    const QByteArray body = promqt::test::httpGet(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port) + QString::fromLatin1(path)));
+    return QJsonDocument::fromJson(body).object();
 }
 
 /// scrapeUrl -> health of the active targets of job "promqt".
