@@ -2,6 +2,7 @@
 #include "endpoint.h"
 
 #include <promqt/discovery.h>
+#include <promqt/metricsserver.h>
 
 #include <QMetaProperty>
 #include <QNetworkInterface>
@@ -137,6 +138,8 @@ QString EndpointSource::advertisedHost(const QUrl& url) const {
         address = bound.value<QHostAddress>();
     else if (bound.isValid() && bound.canConvert<QString>())
         address = QHostAddress(bound.toString());
+    else if (const auto* server = qobject_cast<const MetricsServer*>(m_server.data()))
+        address = server->serverAddress(); // a plain getter, not (yet) a property
     if (!address.isNull())
         return isAny(address) ? defaultAdvertiseAddress().toString() : address.toString();
     // No serverAddress: MetricsServer::url() reports an "any" address as 127.0.0.1, so a loopback

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "discovery/endpoint.h" // detail::isValidLabelName
 
+#include <promqt/exposition.h>
 #include <promqt/push.h>
-
-#include <prometheus/text_serializer.h>
 
 #include <QFuture>
 #include <QFutureWatcher>
@@ -27,10 +26,11 @@ using std::chrono::milliseconds;
 
 namespace detail {
 
-/// The push body in text format 0.0.4. One function, so the serializer can be swapped for
-/// promqt::writeText (include/promqt/exposition.h) once that lands.
+/// The push body: text format 0.0.4, written by promqt's own writer (the one MetricsServer uses).
 std::string pushBody(const std::vector<prometheus::MetricFamily>& families) {
-    return prometheus::TextSerializer().Serialize(families);
+    std::string out;
+    writeText(families, out);
+    return out;
 }
 
 /// One path component pair of a Pushgateway group URL: "/name/value", or
@@ -227,8 +227,7 @@ public:
     void send(const QUrl& url, const QByteArray& body) {
         QNetworkRequest request(url);
         if (current != Kind::Delete)
-            request.setHeader(QNetworkRequest::ContentTypeHeader,
-                              QByteArrayLiteral("text/plain; version=0.0.4; charset=utf-8"));
+            request.setHeader(QNetworkRequest::ContentTypeHeader, contentType(ExpositionFormat::Text));
         if (!user.isEmpty())
             request.setRawHeader(QByteArrayLiteral("Authorization"),
                                  "Basic " + (user + QLatin1Char(':') + password).toUtf8().toBase64());

@@ -6,6 +6,11 @@
 #include "httpclient.h"
 
 #include <promqt/discovery.h>
+#include <promqt/metricsserver.h>
+#include <promqt/threadedmetricsserver.h>
+
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -33,8 +38,20 @@ QJsonObject json(const RecordedRequest& r) { return QJsonDocument::fromJson(r.bo
 /// The metrics server answers a scrape (it keeps serving whatever the agent does).
 bool scrapes(quint16 port) {
     const auto r = promqt::test::httpRequest(port, "GET", "/metrics");
-    return r && r->status == 200 && r->body.contains("fake_metric 1");
+    return r && r->status == 200 && (r->body.contains("fake_metric 1") || r->body.contains("app_requests_total 1"));
 }
+
+/// promqt's own MetricsServer on loopback with one counter.
+struct RealServer {
+    std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+    promqt::MetricsServer server;
+    RealServer() {
+        prometheus::BuildCounter().Name("app_requests_total").Register(*registry).Add({}).Increment();
+        server.registerCollectable(registry);
+    }
+    bool listen() { return server.listen(QHostAddress::LocalHost, 0); }
+    quint16 port() const { return server.serverPort(); }
+};
 
 } // namespace
 
@@ -65,6 +82,8 @@ private slots:
     void agentUrlPathPrefix();
     void customNetworkAccessManager();
     void rejectsObjectWithoutContract();
+    void realMetricsServer();
+    void threadedMetricsServer();
 };
 
 void tst_ConsulAgent::defaultAdvertiseAddress() {
@@ -448,8 +467,9 @@ void tst_ConsulAgent::explicitDeregisterWithNothingRegistered() {
 }
 
 void tst_ConsulAgent::refusedConnection() {
-    FakeMetricsServer server;
-    QVERIFY(server.listen());
+    RealServer real;
+    QVERIFY(real.listen());
+    promqt::MetricsServer& server = real.server;
     auto agent = std::make_unique<ConsulAgent>();
     agent->setAgentUrl(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(promqt::test::freeLoopbackPort())));
     agent->setRetryEnabled(false);
@@ -473,8 +493,9 @@ void tst_ConsulAgent::errorAnswerThenRetrySucceeds() {
     RecordingHttpServer consul;
     consul.setResponse(500, "rpc error: No cluster leader");
     QVERIFY(consul.listen());
-    FakeMetricsServer server;
-    QVERIFY(server.listen());
+    RealServer real;
+    QVERIFY(real.listen());
+    promqt::MetricsServer& server = real.server;
     agent.setAgentUrl(consul.url());
     agent.setRetryBackoff(50ms, 200ms);
     QSignalSpy failed(&agent, &ConsulAgent::registrationFailed);
@@ -502,8 +523,9 @@ void tst_ConsulAgent::hangingAgentTimesOut() {
     RecordingHttpServer consul;
     consul.setBehaviour(RecordingHttpServer::Behaviour::Hang);
     QVERIFY(consul.listen());
-    FakeMetricsServer server;
-    QVERIFY(server.listen());
+    RealServer real;
+    QVERIFY(real.listen());
+    promqt::MetricsServer& server = real.server;
     agent.setAgentUrl(consul.url());
     agent.setRequestTimeout(300ms);
     agent.setRetryEnabled(false);
@@ -563,6 +585,70 @@ void tst_ConsulAgent::rejectsObjectWithoutContract() {
     agent.setServer(&notAServer);
     QCOMPARE(agent.server(), nullptr);
     QVERIFY(agent.registrationPayload().isEmpty());
+}
+
+void tst_ConsulAgent::realMetricsServer() {
+    ConsulAgent agent;
+    RecordingHttpServer consul;
+    QVERIFY(consul.listen());
+    RealServer real;
+    agent.setAgentUrl(consul.url());
+    agent.setServiceName(QStringLiteral("real"));
+    agent.setServer(&real.server);
+    QCOMPARE(agent.server(), &real.server);
+    QSignalSpy registered(&agent, &ConsulAgent::registered);
+    QSignalSpy deregistered(&agent, &ConsulAgent::deregistered);
+    QVERIFY(real.listen());
+    QVERIFY(registered.wait(5000));
+    const QJsonObject body = json(consul.requests().first());
+    // Bound to 127.0.0.1 (not "any"): advertised as such.
+    QCOMPARE(body.value("Address").toString(), QStringLiteral("127.0.0.1"));
+    QCOMPARE(body.value("Port").toInt(), int(real.port()));
+    const QUrl check(body.value("Check").toObject().value("HTTP").toString());
+    const auto health = promqt::test::httpRequest(quint16(check.port()), "GET", check.path().toUtf8());
+    QVERIFY(health && health->status == 200);
+    QVERIFY(scrapes(real.port()));
+    real.server.close();
+    QVERIFY(deregistered.wait(5000));
+    QCOMPARE(consul.requests().last().path(), QByteArray("/v1/agent/service/deregister/real"));
+}
+
+void tst_ConsulAgent::threadedMetricsServer() {
+    // The server lives in its own thread and signals from there; the agent reacts on its own.
+    ThreadedRecordingHttpServer consul;
+    QVERIFY(consul.start());
+    auto registry = std::make_shared<prometheus::Registry>();
+    prometheus::BuildCounter().Name("app_requests_total").Register(*registry).Add({}).Increment();
+    promqt::ThreadedMetricsServer server;
+    server.registerCollectable(registry);
+    auto agent = std::make_unique<ConsulAgent>();
+    agent->setAgentUrl(consul.url());
+    agent->setServiceName(QStringLiteral("threaded"));
+    agent->setServer(&server);
+    QSignalSpy registered(agent.get(), &ConsulAgent::registered);
+    QSignalSpy deregistered(agent.get(), &ConsulAgent::deregistered);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QVERIFY(registered.wait(5000));
+    QJsonObject body = json(consul.requests().first());
+    QCOMPARE(body.value("Port").toInt(), int(server.serverPort()));
+    // ThreadedMetricsServer does not tell its bound address and reports a loopback url, which
+    // may mean "any": the host's address is advertised unless one is set.
+    QCOMPARE(body.value("Address").toString(), promqt::defaultAdvertiseAddress().toString());
+    agent->setAdvertiseAddress(QStringLiteral("127.0.0.1"));
+    QVERIFY(registered.wait(5000));
+    body = json(consul.requests().last());
+    QCOMPARE(body.value("Address").toString(), QStringLiteral("127.0.0.1"));
+    QVERIFY(scrapes(server.serverPort()));
+
+    server.stop();
+    QVERIFY(deregistered.wait(5000));
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QVERIFY(registered.wait(5000));
+    QCOMPARE(json(consul.requests().last()).value("Port").toInt(), int(server.serverPort()));
+    const int before = consul.requests().size();
+    agent.reset(); // synchronous deregistration
+    QCOMPARE(consul.requests().size(), before + 1);
+    QVERIFY(consul.requests().last().path().startsWith("/v1/agent/service/deregister/threaded"));
 }
 
 QTEST_GUILESS_MAIN(tst_ConsulAgent)
