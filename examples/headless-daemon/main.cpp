@@ -4,8 +4,8 @@
 // metrics and its own event-loop lag, registers with Consul and/or a file_sd directory, and
 // shuts down cleanly on SIGTERM/SIGINT — deregistering before it stops serving.
 //
-//   promqt-headless-daemon --address 0.0.0.0 --port 9464 \
-//       --consul http://127.0.0.1:8500 --file-sd /var/lib/prometheus/file_sd
+//   promqt-headless-daemon --address 0.0.0.0 --port 9464 --consul http://127.0.0.1:8500
+//                          --file-sd /var/lib/prometheus/file_sd
 //
 // Signals: the handler only write()s the signal number into a socketpair (async-signal-safe);
 // a QSocketNotifier on the other end runs the shutdown in the event loop. No Qt call ever runs
@@ -23,6 +23,7 @@
 #include <QSocketNotifier>
 #include <QTimer>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <sys/socket.h>
