@@ -111,7 +111,8 @@ public:
     std::chrono::milliseconds interval() const;
     int intervalMs() const { return int(interval().count()); }
 
-    /// True while a request (or its collection) is in flight or queued.
+    /// True while a request (or its collection) is in flight or queued. busyChanged(true) is
+    /// emitted synchronously by the first push()/pushAdd()/deleteGroup(); results never are.
     bool isBusy() const;
 
 public slots:

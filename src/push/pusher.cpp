@@ -153,7 +153,7 @@ public:
         }
         setBusy(true);
         if (!inFlight)
-            kickTimer.start(); // signals are never emitted from inside push()
+            kickTimer.start(); // results (pushed/deleted/failed) are never signalled from inside push()
     }
 
     void startNext() {
