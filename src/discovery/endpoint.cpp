@@ -138,11 +138,9 @@ QString EndpointSource::advertisedHost(const QUrl& url) const {
         address = bound.value<QHostAddress>();
     else if (bound.isValid() && bound.canConvert<QString>())
         address = QHostAddress(bound.toString());
-    else if (const auto* server = qobject_cast<const MetricsServer*>(m_server.data()))
-        address = server->serverAddress(); // a plain getter, not (yet) a property
     if (!address.isNull())
         return isAny(address) ? defaultAdvertiseAddress().toString() : address.toString();
-    // No serverAddress: MetricsServer::url() reports an "any" address as 127.0.0.1, so a loopback
+    // A server object without a serverAddress property: its url() reports an "any" address as 127.0.0.1, so a loopback
     // url may mean either. Advertising loopback to a fleet would make Prometheus scrape its own
     // host (silently wrong); the host's address at worst fails loudly (target down).
     const QString host = url.host();

@@ -116,6 +116,7 @@ public:
     bool hosted = false;             // server lives in ApplicationHost's thread (holds a use)
     bool listening = false;
     quint16 port = 0;
+    QHostAddress address;
     QUrl url;
     QString errorString;
 };
@@ -139,6 +140,7 @@ void ThreadedMetricsServerPrivate::ensureStarted() {
                 QMutexLocker lock(&mutex);
                 listening = on;
                 port = on ? server->serverPort() : 0;
+                address = on ? server->serverAddress() : QHostAddress();
                 url = on ? server->url() : QUrl();
             }
             emit q->listeningChanged(on);
@@ -239,6 +241,7 @@ void ThreadedMetricsServer::stop() {
     QMutexLocker lock(&d->mutex);
     d->listening = false;
     d->port = 0;
+    d->address = QHostAddress();
     d->url = QUrl();
 }
 
@@ -250,6 +253,11 @@ bool ThreadedMetricsServer::isListening() const {
 quint16 ThreadedMetricsServer::serverPort() const {
     QMutexLocker lock(&d->mutex);
     return d->port;
+}
+
+QHostAddress ThreadedMetricsServer::serverAddress() const {
+    QMutexLocker lock(&d->mutex);
+    return d->address;
 }
 
 QUrl ThreadedMetricsServer::url() const {

@@ -108,7 +108,7 @@ void tst_FileSdPrometheus::prometheusDiscoversAndDropsTargets() {
     QVERIFY(a.listen(QHostAddress::LocalHost, 0));
     QVERIFY(b.listen(QHostAddress::LocalHost, 0));
     FileSdTarget targetA(sdDir), targetB(sdDir);
-    targetB.setAdvertiseAddress(QStringLiteral("127.0.0.1")); // b does not tell its bound address
+    targetB.setAdvertiseAddress(QStringLiteral("127.0.0.1")); // explicit, as a fleet would
     targetA.setFileName(QStringLiteral("a.json"));
     targetB.setFileName(QStringLiteral("b.json"));
     targetA.setLabels({{QStringLiteral("name"), QStringLiteral("a")}});

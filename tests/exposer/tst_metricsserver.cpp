@@ -64,6 +64,7 @@ private slots:
 
     void urlAndProperties() {
         QCOMPARE(server->url(), QUrl(QStringLiteral("http://127.0.0.1:%1/metrics").arg(port)));
+        QCOMPARE(server->property("serverAddress").value<QHostAddress>(), QHostAddress(QHostAddress::LocalHost));
         QVERIFY(server->isListening());
         QSignalSpy spy(server.get(), &promqt::MetricsServer::listeningChanged);
         server->close();
