@@ -128,12 +128,17 @@ void QmlMetricBase::setLabels(const QVariantMap& labels)
 
 void QmlMetricBase::setRegistry(QmlRegistry* registry)
 {
-    if (registry == m_registryObject)
-        return;
-    m_registryObject = registry;
     // The prometheus registry is resolved now and kept, so the object keeps recording where it
     // was told to even if the Registry QObject is destroyed before it.
-    m_registry = registry ? registry->registry() : Qml::defaultRegistry();
+    auto resolved = registry ? registry->registry() : Qml::defaultRegistry();
+    if (registry == m_registryObject && resolved == m_registry)
+        return;
+    if (m_registryObject)
+        disconnect(m_registryObject, &QObject::destroyed, this, &QmlMetricBase::registryChanged);
+    m_registryObject = registry;
+    m_registry = std::move(resolved);
+    if (registry) // `registry` reads null from then on; bindings on it should know
+        connect(registry, &QObject::destroyed, this, &QmlMetricBase::registryChanged);
     emit registryChanged();
     rebind();
 }

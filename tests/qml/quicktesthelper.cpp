@@ -58,17 +58,34 @@ QString QuickTestHelper::text(promqt::QmlRegistry* registry) const
     return QString::fromStdString(prometheus::TextSerializer().Serialize(resolve(registry)->Collect()));
 }
 
-QVariant QuickTestHelper::sample(promqt::QmlRegistry* registry, const QString& name,
-                                 const QVariantMap& labels) const
+QVariant QuickTestHelper::sampleOf(const std::shared_ptr<prometheus::Registry>& registry,
+                                   const QString& name, const QVariantMap& labels) const
 {
     QVariantMap wanted;
     for (auto it = labels.cbegin(); it != labels.cend(); ++it)
         wanted.insert(it.key(), it.value().toString());
-    for (const Sample& s : parse(text(registry))) {
+    const auto text = QString::fromStdString(prometheus::TextSerializer().Serialize(registry->Collect()));
+    for (const Sample& s : parse(text)) {
         if (s.name == name && s.labels == wanted)
             return s.value;
     }
     return {};
+}
+
+QVariant QuickTestHelper::sample(promqt::QmlRegistry* registry, const QString& name,
+                                 const QVariantMap& labels) const
+{
+    return sampleOf(resolve(registry), name, labels);
+}
+
+void QuickTestHelper::retain(promqt::QmlRegistry* registry)
+{
+    m_retained = resolve(registry);
+}
+
+QVariant QuickTestHelper::retainedSample(const QString& name, const QVariantMap& labels) const
+{
+    return m_retained ? sampleOf(m_retained, name, labels) : QVariant();
 }
 
 int QuickTestHelper::familyCount(promqt::QmlRegistry* registry, const QString& name) const

@@ -41,13 +41,21 @@ public:
     Q_INVOKABLE promqt::QmlRegistry* cppRegistry();
     Q_INVOKABLE double cppCounterValue(const QString& name) const;
 
+    /// Keeps `registry`'s prometheus registry alive from C++; retainedSample() reads it.
+    Q_INVOKABLE void retain(promqt::QmlRegistry* registry);
+    Q_INVOKABLE QVariant retainedSample(const QString& name, const QVariantMap& labels = {}) const;
+
     /// Blocks the GUI thread (the work being measured, not synchronisation).
     Q_INVOKABLE void block(int milliseconds) const;
     /// Listens on a free loopback port and keeps it busy until the helper dies; returns it.
     Q_INVOKABLE int occupyPort();
 
 private:
+    QVariant sampleOf(const std::shared_ptr<prometheus::Registry>& registry, const QString& name,
+                      const QVariantMap& labels) const;
+
     std::shared_ptr<prometheus::Registry> m_cppRegistry;
+    std::shared_ptr<prometheus::Registry> m_retained;
     promqt::QmlRegistry* m_cppRegistryObject = nullptr;
     QTcpServer m_busy;
 };
