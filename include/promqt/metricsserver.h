@@ -105,3 +105,5 @@ private:
 };
 
 } // namespace promqt
+
+#include <promqt/threadedmetricsserver.h>

@@ -26,7 +26,8 @@ RawHttpClient::RawHttpClient(quint16 port, const QString& host) : m_host(host), 
     QObject::connect(&m_socket, &QTcpSocket::readyRead, &m_socket,
                      [this] { m_buffer += m_socket.readAll(); });
     QObject::connect(&m_socket, &QTcpSocket::disconnected, &m_socket, [this] {
-        m_buffer += m_socket.readAll();
+        if (m_socket.isOpen())
+            m_buffer += m_socket.readAll();
         m_closed = true;
     });
 }

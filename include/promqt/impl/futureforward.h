@@ -74,20 +74,6 @@ template <typename T, typename OnFinish> QFuture<T> forwardOutcome(QFuture<T> in
               [state](QFuture<T> finished) {
                   try {
                       finished.waitForFinished(); // rethrows a stored exception, same type
-                      if constexpr (std::is_copy_constructible_v<T>) {
-                          // Forward every result: QFuture may carry several (QtConcurrent::mapped).
-                          const int count = finished.resultCount();
-                          for (int i = 0; i < count; ++i)
-                              state->promise.addResult(finished.resultAt(i), i);
-                      } else if constexpr (!std::is_void_v<T>) {
-                          // Move-only results. Not takeResult(): in Qt 6.4 it reset()s the
-                          // input's state, so a QPromise destroyed afterwards thinks it never
-                          // finished and runs this (already consumed) continuation again — a
-                          // crash. The caller handed the input to us, so we move the stored
-                          // value out in place and leave the input finished.
-                          if (finished.resultCount() > 0)
-                              state->promise.addResult(std::move(const_cast<T&>(*finished.constBegin())));
-                      }
                   } catch (...) {
                       auto error = std::current_exception();
                       state->onFinish(Outcome::Exception, error);
@@ -95,7 +81,24 @@ template <typename T, typename OnFinish> QFuture<T> forwardOutcome(QFuture<T> in
                       state->promise.finish();
                       return;
                   }
+                  // Observe before the first result is published: QFuture::result() returns as
+                  // soon as a result exists, before finish(), and the caller may then read the
+                  // metric — or destroy it.
                   state->onFinish(Outcome::Result, std::exception_ptr());
+                  if constexpr (std::is_copy_constructible_v<T>) {
+                      // Forward every result: QFuture may carry several (QtConcurrent::mapped).
+                      const int count = finished.resultCount();
+                      for (int i = 0; i < count; ++i)
+                          state->promise.addResult(finished.resultAt(i), i);
+                  } else if constexpr (!std::is_void_v<T>) {
+                      // Move-only results. Not takeResult(): in Qt 6.4 it reset()s the
+                      // input's state, so a QPromise destroyed afterwards thinks it never
+                      // finished and runs this (already consumed) continuation again — a
+                      // crash. The caller handed the input to us, so we move the stored
+                      // value out in place and leave the input finished.
+                      if (finished.resultCount() > 0)
+                          state->promise.addResult(std::move(const_cast<T&>(*finished.constBegin())));
+                  }
                   state->promise.finish();
               })
         .onCanceled([state] {
