@@ -27,6 +27,9 @@ std::string_view typeName(MetricType type) {
 }
 
 void writeSamples(detail::SampleWriter& lines, std::string_view name, const prometheus::MetricFamily& family) {
+    // `le` and `quantile` use the same spelling in both formats ("0.5", "1", "+Inf"), so a bucket
+    // series keeps its identity when Prometheus switches between text and OpenMetrics.
+    detail::ExtraLabelCache extraLabels;
     const std::string_view reservedLabel = family.type == MetricType::Histogram ? "le"
                                            : family.type == MetricType::Summary ? "quantile"
                                                                                 : std::string_view();
@@ -39,18 +42,23 @@ void writeSamples(detail::SampleWriter& lines, std::string_view name, const prom
         case MetricType::Gauge: lines.write(name, {}, metric.gauge.value); break;
         case MetricType::Untyped: lines.write(name, {}, metric.untyped.value); break;
         case MetricType::Summary:
-            for (const auto& quantile : metric.summary.quantile)
-                lines.writeWithExtraLabel(name, {}, "quantile", quantile.quantile, quantile.value);
+            for (std::size_t i = 0; i < metric.summary.quantile.size(); ++i) {
+                const auto& quantile = metric.summary.quantile[i];
+                lines.writeWithExtraLabel(name, {}, "quantile", extraLabels.format(i, quantile.quantile),
+                                          quantile.value);
+            }
             lines.write(name, "_sum", metric.summary.sample_sum);
             lines.write(name, "_count", metric.summary.sample_count);
             break;
         case MetricType::Histogram: {
             const auto& buckets = metric.histogram.bucket;
-            for (const auto& bucket : buckets)
-                lines.writeWithExtraLabel(name, "_bucket", "le", bucket.upper_bound, bucket.cumulative_count);
+            for (std::size_t i = 0; i < buckets.size(); ++i) {
+                lines.writeWithExtraLabel(name, "_bucket", "le", extraLabels.format(i, buckets[i].upper_bound),
+                                          buckets[i].cumulative_count);
+            }
             // OpenMetrics requires the +Inf bucket; prometheus-cpp's histograms always have it.
             if (buckets.empty() || !(std::isinf(buckets.back().upper_bound) && buckets.back().upper_bound > 0))
-                lines.writeWithExtraLabel(name, "_bucket", "le", HUGE_VAL, metric.histogram.sample_count);
+                lines.writeWithExtraLabel(name, "_bucket", "le", "+Inf", metric.histogram.sample_count);
             lines.write(name, "_sum", metric.histogram.sample_sum);
             lines.write(name, "_count", metric.histogram.sample_count);
             break;

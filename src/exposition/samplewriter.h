@@ -8,14 +8,46 @@
 #include <prometheus/client_metric.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace promqt::detail {
 
 enum class Syntax {
     Text,        ///< timestamps in integer milliseconds
     OpenMetrics, ///< timestamps in decimal seconds
+};
+
+/// Formats the `le` bounds or `quantile` values of one metric after another, reusing the text
+/// of the previous metric when the value at the same position is bit-identical — all metrics of
+/// a prometheus-cpp histogram family share their bounds, so each bound is formatted once per
+/// family instead of once per line.
+class ExtraLabelCache {
+public:
+    std::string_view format(std::size_t index, double value) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &value, sizeof bits);
+        if (index >= m_entries.size())
+            m_entries.resize(index + 1);
+        Entry& entry = m_entries[index];
+        if (!entry.valid || entry.bits != bits) {
+            entry.text.clear();
+            appendDouble(entry.text, value);
+            entry.bits = bits;
+            entry.valid = true;
+        }
+        return entry.text;
+    }
+
+private:
+    struct Entry {
+        std::uint64_t bits = 0;
+        bool valid = false;
+        std::string text;
+    };
+    std::vector<Entry> m_entries;
 };
 
 /// Writes the lines of one metric (one label set) after another. The label text of the current
@@ -68,10 +100,11 @@ public:
         finish(value);
     }
 
-    /// `name suffix{labels,extraName="extraValue"} value`, for `le` and `quantile`.
+    /// `name suffix{labels,extraName="extraValue"} value`, for `le` and `quantile`;
+    /// `extraValue` is already formatted (see ExtraLabelCache).
     template <typename Value>
     void writeWithExtraLabel(std::string_view name, std::string_view suffix, std::string_view extraName,
-                             double extraValue, Value value) {
+                             std::string_view extraValue, Value value) {
         m_out.append(name.data(), name.size());
         m_out.append(suffix.data(), suffix.size());
         m_out.push_back('{');
@@ -81,9 +114,7 @@ public:
         }
         m_out.append(extraName.data(), extraName.size());
         m_out.append("=\"", 2);
-        // Same spelling in both formats ("0.5", "1", "+Inf"), so a bucket series keeps its
-        // identity when Prometheus switches between text and OpenMetrics for a target.
-        appendDouble(m_out, extraValue);
+        m_out.append(extraValue.data(), extraValue.size());
         m_out.append("\"}", 2);
         finish(value);
     }

@@ -22,6 +22,9 @@ Connection::Connection(QTcpSocket* socket, RequestHandler* handler, SelfMetrics*
                        const MetricsServerOptions& options, QObject* parent)
     : QObject(parent), m_socket(socket), m_handler(handler), m_metrics(metrics), m_options(options) {
     socket->setParent(this);
+    // Responses go out in one or two writes; without TCP_NODELAY, Nagle's algorithm and the
+    // client's delayed ACK hold the second one back for ~40 ms.
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     // Once we stop consuming (pipelining or output limits), Qt stops reading from the kernel at
     // this size and TCP flow control pushes back on the client: memory stays bounded.
     socket->setReadBufferSize(options.maxRequestLineBytes + options.maxHeaderBytes + 4096);
@@ -53,9 +56,33 @@ Connection::~Connection() {
         m_metrics->connectionClosed();
 }
 
+qint64 Connection::pendingOutput() const {
+    return (m_socket ? m_socket->bytesToWrite() : 0) + (m_body.size() - m_bodyOffset);
+}
+
 bool Connection::paused() const {
     return int(m_queue.size()) >= m_options.maxPipelinedRequests ||
-           (m_socket && m_socket->bytesToWrite() > m_options.maxPendingOutputBytes);
+           pendingOutput() > m_options.maxPendingOutputBytes;
+}
+
+bool Connection::feedBody() {
+    // Large bodies go to the socket a chunk at a time, topped up on bytesWritten: one event
+    // then never copies megabytes into the kernel, so the loop stays responsive.
+    static constexpr qint64 chunk = 256 * 1024;
+    while (m_bodyOffset < m_body.size() && m_socket->bytesToWrite() < chunk) {
+        const qint64 n = qMin(chunk, m_body.size() - m_bodyOffset);
+        m_socket->write(m_body.constData() + m_bodyOffset, n);
+        m_bodyOffset += n;
+    }
+    if (m_bodyOffset < m_body.size())
+        return false;
+    m_body.clear();
+    m_bodyOffset = 0;
+    if (m_closeAfterBody) {
+        m_closeAfterBody = false;
+        m_socket->disconnectFromHost(); // graceful: flushes what was written first
+    }
+    return true;
 }
 
 void Connection::onReadyRead() { processInput(); }
@@ -143,24 +170,32 @@ void Connection::deliver(quint64 id, http::Response response) {
 void Connection::writeReady() {
     if (m_finished || !m_socket)
         return;
-    while (!m_queue.empty() && m_queue.front().ready) {
+    // A body still being fed keeps later responses (pipelining) waiting their turn.
+    while (feedBody() && !m_queue.empty() && m_queue.front().ready) {
         Slot slot = std::move(m_queue.front());
         m_queue.pop_front();
         const bool keepAlive = slot.keepAlive && !slot.response.close;
-        const QByteArray head = http::serializeHead(slot.response, slot.versionMinor, keepAlive);
-        qint64 bytes = m_socket->write(head);
-        if (!slot.headOnly && !slot.response.body.isEmpty())
-            bytes += m_socket->write(slot.response.body); // shares the body, no copy
-        m_metrics->addResponseBytes(bytes);
+        QByteArray head = http::serializeHead(slot.response, slot.versionMinor, keepAlive);
+        const bool withBody = !slot.headOnly && !slot.response.body.isEmpty();
+        m_metrics->addResponseBytes(head.size() + (withBody ? slot.response.body.size() : 0));
+        if (withBody && slot.response.body.size() <= 16 * 1024) {
+            head += slot.response.body; // small: one write, one TCP segment
+            m_socket->write(head);
+        } else {
+            m_socket->write(head);
+            if (withBody)
+                m_body = slot.response.body; // shared, fed by feedBody()
+        }
         if (!keepAlive) {
             m_inputClosed = true;
             m_queue.clear();
             m_input.clear();
-            m_socket->disconnectFromHost(); // graceful: flushes what was written first
+            m_closeAfterBody = true;
+            feedBody();
             break;
         }
     }
-    if (m_socket && m_socket->bytesToWrite() > 0 && m_writeDeadline.isForever())
+    if (m_socket && pendingOutput() > 0 && m_writeDeadline.isForever())
         m_writeDeadline = QDeadlineTimer(m_options.requestTimeout);
     updateTimer();
 }
@@ -169,9 +204,10 @@ void Connection::onBytesWritten() {
     if (!m_socket)
         return;
     const bool wasPaused = paused();
+    writeReady(); // feeds the body in progress, then any responses queued behind it
     // Progress: the client is reading, so the write timeout starts again.
-    m_writeDeadline = m_socket->bytesToWrite() > 0 ? QDeadlineTimer(m_options.requestTimeout)
-                                                   : QDeadlineTimer(QDeadlineTimer::Forever);
+    m_writeDeadline = pendingOutput() > 0 ? QDeadlineTimer(m_options.requestTimeout)
+                                          : QDeadlineTimer(QDeadlineTimer::Forever);
     if (wasPaused && !paused())
         processInput();
     updateTimer();
@@ -188,7 +224,7 @@ void Connection::onTimeout() {
     if (m_requestDeadline.hasExpired()) {
         m_metrics->countRejected("timeout");
         m_requestDeadline = QDeadlineTimer(QDeadlineTimer::Forever);
-        if (m_queue.empty() && m_socket->bytesToWrite() == 0)
+        if (m_queue.empty() && pendingOutput() == 0)
             queueError(408, "request not received in time");
         else
             abort();
@@ -204,7 +240,7 @@ void Connection::onTimeout() {
 void Connection::updateTimer() {
     if (m_finished || !m_socket)
         return;
-    const bool idle = m_queue.empty() && m_input.isEmpty() && m_socket->bytesToWrite() == 0 &&
+    const bool idle = m_queue.empty() && m_input.isEmpty() && pendingOutput() == 0 &&
                       !m_inputClosed;
     if (!idle)
         m_idleDeadline = QDeadlineTimer(QDeadlineTimer::Forever);

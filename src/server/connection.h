@@ -69,6 +69,8 @@ private:
     void updateTimer();
     void finish();
     bool paused() const;
+    qint64 pendingOutput() const;
+    bool feedBody(); ///< true when no body remains to be fed
 
     QPointer<QTcpSocket> m_socket;
     RequestHandler* m_handler;
@@ -77,6 +79,9 @@ private:
     http::RequestParser m_parser;
     QByteArray m_input;
     std::deque<Slot> m_queue;
+    QByteArray m_body;          ///< large body being fed to the socket
+    qint64 m_bodyOffset = 0;
+    bool m_closeAfterBody = false;
     quint64 m_nextId = 1;
     bool m_inputClosed = false;  ///< a response with close is queued: read nothing more
     bool m_finished = false;

@@ -3,12 +3,32 @@
 
 #include <QPointer>
 
+#if defined(Q_OS_LINUX)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include <chrono>
 #include <exception>
 
 namespace promqt::detail {
 
 namespace {
+
+// Scrape threads yield the CPU to the application's threads: on a small (2-core) device a
+// 100,000-series collection would otherwise compete with the GUI thread for a whole scheduler
+// slice. Linux applies nice values per thread; QThread::setPriority() does not (SCHED_OTHER).
+void lowerThisThreadsPriority() {
+#if defined(Q_OS_LINUX)
+    thread_local bool done = false;
+    if (!done) {
+        done = true;
+        (void)setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+    }
+#endif
+}
+
 QString keyOf(const ScrapeRequest& r) {
     return r.path + QChar(0) + QChar(r.format == ExpositionFormat::OpenMetrics ? 'o' : 't') +
            QChar(r.gzip ? 'g' : 'i') + QChar(0) + r.names.join(QChar(0));
@@ -56,34 +76,47 @@ void ScrapeEngine::scrape(const ScrapeRequest& request, Done done) {
     const QString key = keyOf(request);
     auto it = m_states.find(key);
     if (it == m_states.end()) {
-        const auto cost = m_lastCost.constFind(key);
-        const double budget = std::chrono::duration<double>(m_inlineBudget).count();
-        if (cost != m_lastCost.constEnd() && *cost < budget) {
-            const ScrapeResult result = run(request, m_source(request.path), m_level);
-            m_lastCost[key] = result.seconds;
-            if (result.status != 200)
-                emit collectFailed(result.error);
-            done(result);
-            return;
-        }
         it = m_states.insert(key, KeyState{request, false, {}, {}});
-    }
-    KeyState& state = *it;
-    if (state.running) {
-        state.next.push_back(std::move(done));
+        it->current.push_back(std::move(done));
+        launch(key);
         return;
     }
-    state.current.push_back(std::move(done));
-    start(key);
+    // Join the pending collection only if it has not begun: its result will then reflect state
+    // collected after this request arrived. Otherwise wait for the next one.
+    if (it->started)
+        it->next.push_back(std::move(done));
+    else
+        it->current.push_back(std::move(done));
 }
 
-void ScrapeEngine::start(const QString& key) {
+void ScrapeEngine::launch(const QString& key) {
+    const auto cost = m_lastCost.constFind(key);
+    const double budget = std::chrono::duration<double>(m_inlineBudget).count();
+    if (cost != m_lastCost.constEnd() && *cost < budget) {
+        QMetaObject::invokeMethod(this, [this, key] { runInline(key); }, Qt::QueuedConnection);
+    } else {
+        startOnPool(key); // unknown (first scrape) or expensive
+    }
+}
+
+void ScrapeEngine::runInline(const QString& key) {
+    auto it = m_states.find(key);
+    if (it == m_states.end())
+        return;
+    it->started = true;
+    const ScrapeRequest request = it->request;
+    finished(key, run(request, m_source(request.path), m_level));
+}
+
+void ScrapeEngine::startOnPool(const QString& key) {
     KeyState& state = m_states[key];
-    state.running = true;
+    // Conservatively "begun" at submission: the pool may start it at any moment.
+    state.started = true;
     // Collectables are read now, so a collectable registered meanwhile is included.
     Collectables collectables = m_source(state.request.path);
     QPointer<ScrapeEngine> self(this);
     m_pool.start([self, key, request = state.request, collectables = std::move(collectables), level = m_level] {
+        lowerThisThreadsPriority();
         ScrapeResult result = run(request, collectables, level);
         // Back to the engine's thread; dropped if the engine is gone.
         QMetaObject::invokeMethod(
@@ -108,7 +141,8 @@ void ScrapeEngine::finished(const QString& key, const ScrapeResult& result) {
     if (!it->next.empty()) {
         it->current = std::move(it->next);
         it->next.clear();
-        start(key);
+        it->started = false;
+        launch(key);
     } else {
         m_states.erase(it);
     }

@@ -6,7 +6,9 @@
 // requests for the same (path, format, encoding, filter) share one collection — but a request
 // only ever joins a collection that *starts after it arrived*, never one already running, so
 // every response reflects state at least as new as its request. Scrapes whose last run was
-// cheaper than the inline budget run synchronously: a thread hop would cost more than the work.
+// cheaper than the inline budget run on the event loop itself (a thread hop would cost more than
+// the work) — at the end of the current loop iteration, so that requests arriving on several
+// connections in the same iteration share that one collection too.
 #pragma once
 
 #include <promqt/exposition.h>
@@ -52,7 +54,7 @@ public:
     void setInlineBudget(std::chrono::microseconds budget) { m_inlineBudget = budget; }
     void setCompressionLevel(int level) { m_level = level; }
 
-    /// Calls `done` (on this object's thread; possibly before returning) with the result.
+    /// Calls `done` later, on this object's thread, with the result.
     void scrape(const ScrapeRequest& request, Done done);
 
     /// Runs one scrape synchronously in the calling thread.
@@ -64,11 +66,13 @@ signals:
 private:
     struct KeyState {
         ScrapeRequest request;
-        bool running = false;
-        std::vector<Done> current; ///< waiting for the running collection
-        std::vector<Done> next;    ///< arrived while it ran: share the next one
+        bool started = false;      ///< the collection for `current` has begun
+        std::vector<Done> current; ///< waiting for the scheduled or running collection
+        std::vector<Done> next;    ///< arrived after it began: share the next one
     };
-    void start(const QString& key);
+    void launch(const QString& key);
+    void runInline(const QString& key);
+    void startOnPool(const QString& key);
     void finished(const QString& key, const ScrapeResult& result);
 
     Source m_source;

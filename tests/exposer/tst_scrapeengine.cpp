@@ -72,6 +72,7 @@ private slots:
     void concurrentRequestsJoinTheNextCollection() {
         auto gated = std::make_shared<GatedCollectable>();
         ScrapeEngine engine([gated](const QString&) { return ScrapeEngine::Collectables{gated}; });
+        engine.setInlineBudget(std::chrono::microseconds(0)); // always the pool: off the loop
         ScrapeRequest request;
         request.path = QStringLiteral("/metrics");
         gated->gauge->Set(1);
@@ -119,23 +120,30 @@ private slots:
         QCOMPARE(gated->calls.load(), 3);
     }
 
-    void cheapScrapesRunInline() {
-        auto registry = std::make_shared<prometheus::Registry>();
-        prometheus::BuildGauge().Name("cheap").Register(*registry).Add({}).Set(1);
-        ScrapeEngine engine([registry](const QString&) { return ScrapeEngine::Collectables{registry}; });
+    void cheapScrapesRunOnTheLoopAndShareAnIteration() {
+        auto gated = std::make_shared<GatedCollectable>();
+        gated->release();
+        ScrapeEngine engine([gated](const QString&) { return ScrapeEngine::Collectables{gated}; });
         engine.setInlineBudget(std::chrono::milliseconds(50));
         ScrapeRequest request;
         request.path = QStringLiteral("/m");
         bool done = false;
         engine.scrape(request, [&](const ScrapeResult&) { done = true; });
-        QVERIFY(!done); // first scrape of a key: cost unknown, so it goes to the pool
-        QTRY_VERIFY(done);
-        done = false;
-        engine.scrape(request, [&](const ScrapeResult& r) {
-            done = true;
-            QVERIFY(r.body.contains("cheap 1\n"));
-        });
-        QVERIFY(done); // now known to be cheap: answered before scrape() returned
+        QTRY_VERIFY(done); // first scrape of a key: cost unknown, so it went to the pool
+        QVERIFY(gated->collectThreads.back() != QThread::currentThread());
+
+        // Now known to be cheap: three requests in one loop iteration share one collection,
+        // run on this (the engine's) thread once the iteration ends.
+        int answered = 0;
+        for (int i = 0; i < 3; ++i)
+            engine.scrape(request, [&](const ScrapeResult& r) {
+                ++answered;
+                QVERIFY(r.body.contains("gated_value"));
+            });
+        QCOMPARE(answered, 0);
+        QTRY_COMPARE(answered, 3);
+        QCOMPARE(gated->calls.load(), 2);
+        QCOMPARE(gated->collectThreads.back(), QThread::currentThread());
     }
 
     void collectExceptionBecomes500() {

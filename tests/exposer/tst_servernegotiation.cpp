@@ -19,7 +19,7 @@ const QByteArray textType = "text/plain; version=0.0.4; charset=utf-8";
 const QByteArray omType = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 } // namespace
 
-class TestNegotiation : public QObject {
+class TestServerNegotiation : public QObject {
     Q_OBJECT
     std::shared_ptr<prometheus::Registry> registry;
     std::unique_ptr<promqt::MetricsServer> server;
@@ -148,5 +148,5 @@ private slots:
     }
 };
 
-QTEST_GUILESS_MAIN(TestNegotiation)
-#include "tst_negotiation.moc"
+QTEST_GUILESS_MAIN(TestServerNegotiation)
+#include "tst_servernegotiation.moc"
