@@ -7,6 +7,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <QFile>
 #include <QRegularExpression>
 #include <QThread>
 
@@ -118,6 +119,23 @@ double QuickTestHelper::cppCounterValue(const QString& name) const
             return family.metric.front().counter.value;
     }
     return -1;
+}
+
+QString QuickTestHelper::docExample(const QString& file, const QString& name) const
+{
+    QFile f(qEnvironmentVariable("PROMQT_SOURCE_DIR") + QStringLiteral("/docs/") + file);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    const QString text = QString::fromUtf8(f.readAll());
+    const qsizetype marker = text.indexOf(QStringLiteral("<!-- test: %1 -->").arg(name));
+    if (marker < 0)
+        return {};
+    const qsizetype open = text.indexOf(QStringLiteral("```"), marker);
+    const qsizetype start = text.indexOf(QLatin1Char('\n'), open) + 1;
+    const qsizetype end = text.indexOf(QStringLiteral("\n```"), start);
+    if (open < 0 || start <= 0 || end < 0)
+        return {};
+    return text.mid(start, end - start + 1);
 }
 
 void QuickTestHelper::block(int milliseconds) const

@@ -45,6 +45,9 @@ public:
     Q_INVOKABLE void retain(promqt::QmlRegistry* registry);
     Q_INVOKABLE QVariant retainedSample(const QString& name, const QVariantMap& labels = {}) const;
 
+    /// The fenced code block that follows `<!-- test: <name> -->` in docs/<file>.
+    Q_INVOKABLE QString docExample(const QString& file, const QString& name) const;
+
     /// Blocks the GUI thread (the work being measured, not synchronisation).
     Q_INVOKABLE void block(int milliseconds) const;
     /// Listens on a free loopback port and keeps it busy until the helper dies; returns it.
