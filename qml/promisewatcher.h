@@ -30,11 +30,21 @@ private:
     std::function<void(bool)> m_onSettled;
 };
 
-/// Calls `promise.then(onFulfilled, onRejected)` with reactions that call `onSettled`.
-/// Returns an empty string on success, else why it failed (not a thenable, then() threw).
-/// The reactions return undefined and never throw, so the promise returned by then() always
-/// fulfils: watching a promise adds no unhandled rejection.
-QString watchThenable(QJSEngine* engine, const QJSValue& promise,
-                      std::function<void(bool fulfilled)> onSettled);
+/// What watchThenable() hands back to QML.
+struct WatchedThenable {
+    QJSValue value; ///< what the QML method returns
+    QString error;  ///< why nothing is watched (not a thenable, then() threw); empty on success
+};
+
+/// Arranges for `onSettled(fulfilled)` to run once when `thenable` settles.
+///
+/// A JavaScript Promise gets `then(onFulfilled, onRejected)` reactions and is returned itself;
+/// the reactions return undefined and never throw, so the promise then() creates always fulfils
+/// and watching adds no unhandled rejection. Any other thenable — e.g. QCoro's QmlTask, which
+/// can be consumed only once — is adopted by a new Promise that settles like it, and that
+/// Promise is returned, so the app still gets the result. A C++ then() taking a single function
+/// is called with just the fulfilment reaction.
+WatchedThenable watchThenable(QJSEngine* engine, const QJSValue& thenable,
+                              std::function<void(bool fulfilled)> onSettled);
 
 } // namespace promqt::detail

@@ -279,10 +279,10 @@ std::optional<double> QmlMetricBase::numberArgument(const QJSValue& value, const
 QJSValue QmlMetricBase::watchPromise(const QJSValue& promise, const QString& method,
                                      std::function<void(bool)> onSettled) const
 {
-    const QString error = detail::watchThenable(qjsEngine(this), promise, std::move(onSettled));
-    if (!error.isEmpty())
-        warn(method, error);
-    return promise;
+    const detail::WatchedThenable watched = detail::watchThenable(qjsEngine(this), promise, std::move(onSettled));
+    if (!watched.error.isEmpty())
+        warn(method, watched.error);
+    return watched.value;
 }
 
 // ---- QmlTimedMetric -----------------------------------------------------------------------

@@ -121,8 +121,8 @@ protected:
                                          const QString& what, bool allowNegative,
                                          bool allowNonFinite) const;
     /// Registers a promise settle callback: `onSettled(fulfilled)` runs once when `promise`
-    /// settles, even if this object is gone by then. Returns `promise`; warns if it is not a
-    /// thenable.
+    /// settles, even if this object is gone by then. Returns `promise` (a Promise adopting it
+    /// for other thenables, see detail::watchThenable()); warns if it is not a thenable.
     QJSValue watchPromise(const QJSValue& promise, const QString& method,
                           std::function<void(bool fulfilled)> onSettled) const;
 
@@ -154,8 +154,8 @@ public:
     /// Records the seconds since startTimer() returned `token` and returns them; an unknown or
     /// already stopped token warns and returns undefined.
     Q_INVOKABLE QJSValue stopTimer(const QJSValue& token);
-    /// Records the seconds until `promise` (any thenable) settles, fulfilled or rejected.
-    /// Returns `promise` itself.
+    /// Records the seconds until `promise` settles, fulfilled or rejected. Returns `promise`
+    /// itself for a JavaScript Promise, else a Promise settling like the thenable.
     Q_INVOKABLE QJSValue time(const QJSValue& promise);
 
 protected:
