@@ -7,7 +7,7 @@
 #include <QList>
 #include <QMetaObject>
 #include <QObject>
-#include <QPointer>
+#include <QVarLengthArray>
 #include <QThread>
 
 #include <algorithm>
@@ -21,7 +21,7 @@ namespace {
 
 struct Entry {
     SeriesObserver* observer;
-    QPointer<QObject> object; // to skip observers destroyed while others are being notified
+    QObject* object; // for its thread; only dereferenced under the lock
 };
 
 std::mutex& observersMutex()
@@ -71,29 +71,42 @@ void SeriesObservers::remove(const void* metric, SeriesObserver* observer)
         map.erase(it);
 }
 
+namespace {
+bool isObserving(const void* metric, SeriesObserver* observer)
+{
+    std::lock_guard lock(observersMutex());
+    const auto it = observerMap().constFind(metric);
+    return it != observerMap().cend()
+            && std::any_of(it->cbegin(), it->cend(), [observer](const Entry& e) { return e.observer == observer; });
+}
+} // namespace
+
 void SeriesObservers::notify(const void* metric)
 {
-    QList<Entry> local;
+    // Runs for every inc()/observe(): no allocation for the usual one or two observers.
+    QVarLengthArray<SeriesObserver*, 4> local;
     {
         std::lock_guard lock(observersMutex());
         const auto it = observerMap().constFind(metric);
         if (it == observerMap().cend())
             return;
         for (const Entry& e : *it) {
-            if (e.object && e.object->thread() != QThread::currentThread()) {
+            if (e.object->thread() != QThread::currentThread()) {
                 // Posted while the lock is held: the observer cannot have finished
                 // unregistering, and QObject's destructor drops events still queued for it.
                 QMetaObject::invokeMethod(e.object, "seriesUpdatedQueued", Qt::QueuedConnection);
             } else {
-                local.append(e);
+                local.append(e.observer);
             }
         }
     }
     // Called without the lock: a binding reacting to the update may create or destroy metric
-    // objects, which takes the lock again.
-    for (const Entry& e : std::as_const(local)) {
-        if (e.object) // an earlier observer's binding may have destroyed this one
-            e.observer->seriesUpdated();
+    // objects, which takes the lock again. Objects of this thread die only in this thread, so
+    // the first one is alive; each later one is checked, as an earlier one's bindings may
+    // have destroyed it.
+    for (qsizetype i = 0; i < local.size(); ++i) {
+        if (i == 0 || isObserving(metric, local[i]))
+            local[i]->seriesUpdated();
     }
 }
 
