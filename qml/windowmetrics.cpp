@@ -49,6 +49,7 @@ struct FrameRecorder {
     prometheus::Histogram* interval = nullptr;
     prometheus::Counter* frames = nullptr;
     prometheus::Counter* overBudget = nullptr;
+    prometheus::Gauge* budget = nullptr;
 
     std::atomic<qint64> budgetNs{0};
     std::atomic<qint64> idleThresholdNs{0}; // 0: no idle detection
@@ -178,13 +179,16 @@ void WindowMetrics::setWindow(QQuickWindow* window)
 {
     if (window == m_window)
         return;
+    const QQuickWindow* before = effectiveWindow();
     if (m_window)
         disconnect(m_window, &QObject::destroyed, this, &WindowMetrics::rebind);
     m_window = window;
     if (window)
         connect(window, &QObject::destroyed, this, &WindowMetrics::rebind);
-    emit windowChanged();
-    rebind();
+    if (effectiveWindow() != before) {
+        emit windowChanged();
+        rebind();
+    }
 }
 
 void WindowMetrics::setName(const QString& name)
@@ -208,11 +212,9 @@ void WindowMetrics::setBudget(double seconds)
         return;
     }
     m_budget = seconds;
-    if (m_recorder)
+    if (m_recorder) {
         m_recorder->budgetNs = toNs(seconds);
-    if (m_registry && m_recorder) {
-        prometheus::BuildGauge().Name("promqt_frame_budget_seconds").Register(*m_registry)
-                .Add({{"window", m_label.toStdString()}}).Set(seconds);
+        m_recorder->budget->Set(seconds);
     }
     emit budgetChanged();
 }
@@ -294,28 +296,31 @@ WindowMetrics* WindowMetrics::qmlAttachedProperties(QObject* object)
 
 void WindowMetrics::followParentWindow()
 {
-    if (m_window)
-        return;
+    // Tracked even while `window` is set, so clearing `window` falls back to it.
     QQuickWindow* found = qobject_cast<QQuickWindow*>(parent());
     if (auto* item = qobject_cast<QQuickItem*>(parent())) {
         found = item->window();
         // An item may be shown in another window (or none) later.
         disconnect(m_parentItemConnection);
-        m_parentItemConnection = connect(item, &QQuickItem::windowChanged, this, [this](QQuickWindow* w) {
-            if (w == m_parentWindow)
-                return;
-            m_parentWindow = w;
-            if (!m_window) {
-                emit windowChanged();
-                rebind();
-            }
-        });
+        m_parentItemConnection = connect(item, &QQuickItem::windowChanged, this,
+                                         [this](QQuickWindow* w) { setParentWindow(w, true); });
     }
-    if (found != m_parentWindow) {
-        m_parentWindow = found;
-        if (found)
-            connect(found, &QObject::destroyed, this, &WindowMetrics::rebind, Qt::UniqueConnection);
+    setParentWindow(found, false);
+}
+
+void WindowMetrics::setParentWindow(QQuickWindow* window, bool rebindNow)
+{
+    if (window == m_parentWindow)
+        return;
+    if (m_parentWindow)
+        disconnect(m_parentWindow, &QObject::destroyed, this, &WindowMetrics::rebind);
+    m_parentWindow = window;
+    if (window)
+        connect(window, &QObject::destroyed, this, &WindowMetrics::rebind);
+    if (!m_window) {
         emit windowChanged();
+        if (rebindNow)
+            rebind();
     }
 }
 
@@ -366,12 +371,12 @@ void WindowMetrics::rebind()
                                                   "after the previous one.")
                                             .Register(*m_registry)
                                             .Add(labels);
-            prometheus::BuildGauge()
-                    .Name("promqt_frame_budget_seconds")
-                    .Help("The frame budget of a Qt Quick window, in seconds.")
-                    .Register(*m_registry)
-                    .Add(labels)
-                    .Set(m_budget);
+            recorder->budget = &prometheus::BuildGauge()
+                                        .Name("promqt_frame_budget_seconds")
+                                        .Help("The frame budget of a Qt Quick window, in seconds.")
+                                        .Register(*m_registry)
+                                        .Add(labels);
+            recorder->budget->Set(m_budget);
         } catch (const std::exception& e) {
             // E.g. another metric type already uses one of these names in the registry.
             qmlWarning(this) << QStringLiteral("registry: cannot register the frame metrics: %1; "

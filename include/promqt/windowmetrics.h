@@ -140,6 +140,7 @@ private:
     Q_INVOKABLE void emitFramesChanged();
     Q_INVOKABLE void rebind();
     void followParentWindow();
+    void setParentWindow(QQuickWindow* window, bool rebindNow);
     QQuickWindow* effectiveWindow() const;
     void updateIdleTracking();
 

@@ -72,6 +72,16 @@ TestCase {
         compare(PromQtTest.sample(reg, "promqt_frame_budget_seconds", { window: "QmlWindow" }), 0.0167)
     }
 
+    function test_clearingWindowFallsBackToTheParentsWindow() {
+        compare(given.window, first)
+        given.window = null                          // `given` is declared in the TestCase item:
+        verify(given.window !== null)
+        compare(given.window, testCase.Window.window) // the test's own window
+        compare(given.windowLabel, "given")
+        given.window = first
+        compare(given.window, first)
+    }
+
     function test_attachedForm() {
         let attached = second.WindowMetrics
         compare(attached.window, second)
