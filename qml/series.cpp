@@ -116,18 +116,24 @@ FamilyShape familyShape(const std::shared_ptr<prometheus::Registry>& registry,
 {
     static std::mutex mutex;
     static std::map<ShapeKey, ShapeEntry> shapes;
+    static std::size_t pruneAt = 64;
     std::lock_guard lock(mutex);
-    // Forget families of registries that died, so the table does not grow with every
-    // short-lived Registry and a new registry at a reused address starts clean.
-    for (auto it = shapes.begin(); it != shapes.end();) {
-        if (it->second.registry.expired())
-            it = shapes.erase(it);
-        else
-            ++it;
+    auto it = shapes.find(ShapeKey{registry.get(), type, name});
+    if (it != shapes.end() && it->second.registry.lock() == registry)
+        return it->second.shape;
+    if (it != shapes.end()) { // left by a dead registry that had the same address
+        it->second = ShapeEntry{registry, proposed};
+        return proposed;
     }
-    const auto it = shapes.try_emplace(ShapeKey{registry.get(), type, name},
-                                       ShapeEntry{registry, proposed}).first;
-    return it->second.shape;
+    // Forget the families of dead registries now and then (amortised), so the table does not
+    // grow with every short-lived Registry.
+    if (shapes.size() >= pruneAt) {
+        for (auto p = shapes.begin(); p != shapes.end();)
+            p = p->second.registry.expired() ? shapes.erase(p) : std::next(p);
+        pruneAt = std::max<std::size_t>(64, 2 * shapes.size());
+    }
+    shapes.emplace(ShapeKey{registry.get(), type, name}, ShapeEntry{registry, proposed});
+    return proposed;
 }
 
 QString checkMetricName(const QString& name)
