@@ -143,8 +143,6 @@ void ScrapeEngine::finished(const QString& key, const ScrapeResult& result) {
     if (it == m_states.end())
         return;
     m_lastCost[key] = result.seconds;
-    if (result.status != 200)
-        emit collectFailed(result.error);
     std::vector<Done> waiters = std::move(it->current);
     it->current.clear();
     if (!it->next.empty()) {
@@ -155,9 +153,19 @@ void ScrapeEngine::finished(const QString& key, const ScrapeResult& result) {
     } else {
         m_states.erase(it);
     }
-    // Callbacks last: one may close a connection, which must not disturb the state above.
-    for (const Done& done : waiters)
+    // Signal and callbacks last, with our state consistent: a slot may delete the server (and
+    // this engine with it) or start another scrape. Re-check we still exist after each.
+    QPointer<ScrapeEngine> self(this);
+    if (result.status != 200) {
+        emit collectFailed(result.error);
+        if (!self)
+            return;
+    }
+    for (const Done& done : waiters) {
         done(result);
+        if (!self)
+            return;
+    }
 }
 
 } // namespace promqt::detail
