@@ -48,6 +48,10 @@ class Summary;
 
 namespace promqt {
 
+// The base classes below are named with their namespace on purpose: Qt 6.4's qmltyperegistrar
+// resolves a base class only by its qualified name, and without it the generated .qmltypes
+// loses the prototype chain (tools such as qmllint would not see the inherited properties).
+
 /// What every QML metric has: name, help, labels, registry, valid.
 class QmlMetricBase : public QObject, public QQmlParserStatus, protected detail::SeriesObserver {
     Q_OBJECT
@@ -144,7 +148,7 @@ private:
 };
 
 /// Timing from QML: startTimer()/stopTimer(token) and time(promise).
-class QmlTimedMetric : public QmlMetricBase {
+class QmlTimedMetric : public promqt::QmlMetricBase {
     Q_OBJECT
     QML_ANONYMOUS
 
@@ -171,7 +175,7 @@ private:
 };
 
 /// QML `Counter`: a value that only goes up.
-class QmlCounter : public QmlMetricBase {
+class QmlCounter : public promqt::QmlMetricBase {
     Q_OBJECT
     QML_NAMED_ELEMENT(Counter)
     Q_PROPERTY(double value READ value NOTIFY valueChanged FINAL)
@@ -199,7 +203,7 @@ private:
 };
 
 /// QML `Gauge`: a value that goes up and down.
-class QmlGauge : public QmlTimedMetric {
+class QmlGauge : public promqt::QmlTimedMetric {
     Q_OBJECT
     QML_NAMED_ELEMENT(Gauge)
     Q_PROPERTY(double value READ value NOTIFY valueChanged FINAL)
@@ -232,7 +236,7 @@ private:
 };
 
 /// QML `Histogram`: counts observations into cumulative buckets.
-class QmlHistogram : public QmlTimedMetric {
+class QmlHistogram : public promqt::QmlTimedMetric {
     Q_OBJECT
     QML_NAMED_ELEMENT(Histogram)
     Q_PROPERTY(QVariantList buckets READ buckets WRITE setBuckets NOTIFY bucketsChanged FINAL)
@@ -271,7 +275,7 @@ private:
 };
 
 /// QML `Summary`: count, sum and optional streaming quantiles over a sliding time window.
-class QmlSummary : public QmlTimedMetric {
+class QmlSummary : public promqt::QmlTimedMetric {
     Q_OBJECT
     QML_NAMED_ELEMENT(Summary)
     /// A list of {quantile, error} objects, e.g. [{quantile: 0.5, error: 0.05}]. Default: none.
