@@ -101,29 +101,17 @@ QmlMetricBase::~QmlMetricBase()
 
 void QmlMetricBase::setName(const QString& name)
 {
-    if (name == m_name)
-        return;
-    m_name = name;
-    emit nameChanged();
-    rebind();
+    setBindingProperty(m_name, name, &QmlMetricBase::nameChanged);
 }
 
 void QmlMetricBase::setHelp(const QString& help)
 {
-    if (help == m_help)
-        return;
-    m_help = help;
-    emit helpChanged();
-    rebind();
+    setBindingProperty(m_help, help, &QmlMetricBase::helpChanged);
 }
 
 void QmlMetricBase::setLabels(const QVariantMap& labels)
 {
-    if (labels == m_labels)
-        return;
-    m_labels = labels;
-    emit labelsChanged();
-    rebind();
+    setBindingProperty(m_labels, labels, &QmlMetricBase::labelsChanged);
 }
 
 void QmlMetricBase::setRegistry(QmlRegistry* registry)
@@ -163,10 +151,13 @@ void QmlMetricBase::warn(const QString& property, const QString& message) const
     qmlWarning(this) << who + property + QLatin1String(": ") + message;
 }
 
-void QmlMetricBase::warnHelp(const BindRequest& request, const detail::FamilyShape& recorded) const
+detail::FamilyShape QmlMetricBase::checkFamily(const BindRequest& request, std::vector<double> shape) const
 {
+    detail::FamilyShape recorded =
+            detail::familyShape(request.registry, m_type, request.name, {request.help, std::move(shape)});
     if (const QString message = helpMismatch(request.help, recorded, request.name); !message.isEmpty())
         warn(QStringLiteral("help"), message);
+    return recorded;
 }
 
 void QmlMetricBase::notifyChanged() const
@@ -276,6 +267,15 @@ std::optional<double> QmlMetricBase::numberArgument(const QJSValue& value, const
     return v;
 }
 
+std::optional<double> QmlMetricBase::amountArgument(const QJSValue& amount, const QString& method,
+                                                    bool allowNegative) const
+{
+    if (amount.isUndefined())
+        return 1.0;
+    return numberArgument(amount, method, QStringLiteral("amount"), allowNegative,
+                          /*allowNonFinite=*/false);
+}
+
 QJSValue QmlMetricBase::watchPromise(const QJSValue& promise, const QString& method,
                                      std::function<void(bool)> onSettled) const
 {
@@ -341,17 +341,10 @@ double QmlCounter::value() const
 
 void QmlCounter::inc(const QJSValue& amount)
 {
-    double v = 1.0;
-    if (!amount.isUndefined()) {
-        const auto n = numberArgument(amount, QStringLiteral("inc"), QStringLiteral("amount"),
-                                      /*allowNegative=*/false, /*allowNonFinite=*/false);
-        if (!n)
-            return;
-        v = *n;
-    }
-    if (!m_counter)
+    const auto n = amountArgument(amount, QStringLiteral("inc"), /*allowNegative=*/false);
+    if (!n || !m_counter)
         return;
-    m_counter->Increment(v);
+    m_counter->Increment(*n);
     notifyChanged();
 }
 
@@ -372,7 +365,7 @@ const void* QmlCounter::bindSeries(const BindRequest& r)
 {
     auto& family = registerFamily(prometheus::BuildCounter(), r.name, r.help, *r.registry,
                                   prometheus::MetricType::Counter);
-    warnHelp(r, detail::familyShape(r.registry, prometheus::MetricType::Counter, r.name, {r.help, {}}));
+    checkFamily(r, {});
     m_counter = &family.Add(r.labels);
     return m_counter;
 }
@@ -390,33 +383,19 @@ double QmlGauge::value() const
 
 void QmlGauge::inc(const QJSValue& amount)
 {
-    double v = 1.0;
-    if (!amount.isUndefined()) {
-        const auto n = numberArgument(amount, QStringLiteral("inc"), QStringLiteral("amount"),
-                                      true, false);
-        if (!n)
-            return;
-        v = *n;
-    }
-    if (!m_gauge)
+    const auto n = amountArgument(amount, QStringLiteral("inc"), /*allowNegative=*/true);
+    if (!n || !m_gauge)
         return;
-    m_gauge->Increment(v);
+    m_gauge->Increment(*n);
     notifyChanged();
 }
 
 void QmlGauge::dec(const QJSValue& amount)
 {
-    double v = 1.0;
-    if (!amount.isUndefined()) {
-        const auto n = numberArgument(amount, QStringLiteral("dec"), QStringLiteral("amount"),
-                                      true, false);
-        if (!n)
-            return;
-        v = *n;
-    }
-    if (!m_gauge)
+    const auto n = amountArgument(amount, QStringLiteral("dec"), /*allowNegative=*/true);
+    if (!n || !m_gauge)
         return;
-    m_gauge->Decrement(v);
+    m_gauge->Decrement(*n);
     notifyChanged();
 }
 
@@ -468,9 +447,75 @@ const void* QmlGauge::bindSeries(const BindRequest& r)
 {
     auto& family = registerFamily(prometheus::BuildGauge(), r.name, r.help, *r.registry,
                                   prometheus::MetricType::Gauge);
-    warnHelp(r, detail::familyShape(r.registry, prometheus::MetricType::Gauge, r.name, {r.help, {}}));
+    checkFamily(r, {});
     m_gauge = &family.Add(r.labels);
     return m_gauge;
+}
+
+// ---- QmlObservingMetric -------------------------------------------------------------------
+
+namespace {
+
+// prometheus-cpp reports a histogram's and a summary's count and sum alike, in members of
+// different names.
+const prometheus::ClientMetric::Histogram& observations(const prometheus::ClientMetric& m,
+                                                        const prometheus::Histogram&)
+{
+    return m.histogram;
+}
+
+const prometheus::ClientMetric::Summary& observations(const prometheus::ClientMetric& m,
+                                                      const prometheus::Summary&)
+{
+    return m.summary;
+}
+
+} // namespace
+
+template <typename Observer>
+const void* QmlObservingMetric::bindObserver(const BindRequest& request, Observer& series)
+{
+    Observer* const s = &series;
+    m_observe = [registry = request.registry, s](double value) {
+        s->Observe(value);
+        detail::SeriesObservers::notify(s);
+    };
+    m_totals = [s] {
+        const prometheus::ClientMetric m = s->Collect();
+        const auto& o = observations(m, *s);
+        return Totals{static_cast<double>(o.sample_count), o.sample_sum};
+    };
+    return s;
+}
+
+double QmlObservingMetric::count() const
+{
+    return totals().count;
+}
+
+double QmlObservingMetric::sum() const
+{
+    return totals().sum;
+}
+
+void QmlObservingMetric::observe(const QJSValue& value)
+{
+    const auto n = numberArgument(value, QStringLiteral("observe"), QStringLiteral("value"), true, false);
+    if (!n || !m_observe)
+        return;
+    m_observe(*n);
+}
+
+void QmlObservingMetric::unbindSeries()
+{
+    m_observe = nullptr;
+    m_totals = nullptr;
+}
+
+void QmlObservingMetric::emitValueSignals()
+{
+    emit countChanged();
+    emit sumChanged();
 }
 
 // ---- Histogram ----------------------------------------------------------------------------
@@ -481,7 +526,7 @@ QVariantList QmlHistogram::defaultBuckets()
 }
 
 QmlHistogram::QmlHistogram(QObject* parent)
-    : QmlTimedMetric(prometheus::MetricType::Histogram, parent), m_buckets(defaultBuckets())
+    : QmlObservingMetric(prometheus::MetricType::Histogram, parent), m_buckets(defaultBuckets())
 {
 }
 
@@ -489,46 +534,7 @@ QmlHistogram::~QmlHistogram() = default;
 
 void QmlHistogram::setBuckets(const QVariantList& buckets)
 {
-    if (buckets == m_buckets)
-        return;
-    m_buckets = buckets;
-    emit bucketsChanged();
-    rebind();
-}
-
-double QmlHistogram::count() const
-{
-    return m_histogram ? static_cast<double>(m_histogram->Collect().histogram.sample_count) : 0.0;
-}
-
-double QmlHistogram::sum() const
-{
-    return m_histogram ? m_histogram->Collect().histogram.sample_sum : 0.0;
-}
-
-void QmlHistogram::observe(const QJSValue& value)
-{
-    const auto n = numberArgument(value, QStringLiteral("observe"), QStringLiteral("value"), true, false);
-    if (!n || !m_histogram)
-        return;
-    m_histogram->Observe(*n);
-    notifyChanged();
-}
-
-void QmlHistogram::emitValueSignals()
-{
-    emit countChanged();
-    emit sumChanged();
-}
-
-std::function<void(double)> QmlHistogram::durationSink() const
-{
-    if (!m_histogram)
-        return {};
-    return [registry = boundRegistry(), histogram = m_histogram](double seconds) {
-        histogram->Observe(seconds);
-        detail::SeriesObservers::notify(histogram);
-    };
+    setBindingProperty(m_buckets, buckets, &QmlHistogram::bucketsChanged);
 }
 
 const void* QmlHistogram::bindSeries(const BindRequest& r)
@@ -548,9 +554,7 @@ const void* QmlHistogram::bindSeries(const BindRequest& r)
     }
     auto& family = registerFamily(prometheus::BuildHistogram(), r.name, r.help, *r.registry,
                                   prometheus::MetricType::Histogram);
-    const detail::FamilyShape shape = detail::familyShape(
-            r.registry, prometheus::MetricType::Histogram, r.name, {r.help, bounds});
-    warnHelp(r, shape);
+    const detail::FamilyShape shape = checkFamily(r, bounds);
     if (shape.shape != bounds) {
         // One family, one bucket layout: otherwise histogram_quantile() over the family's
         // series would mix incompatible buckets.
@@ -558,76 +562,28 @@ const void* QmlHistogram::bindSeries(const BindRequest& r)
              QStringLiteral("%1 differ from the buckets of the existing family \"%2\"; using %3")
                      .arg(formatList(bounds), QString::fromStdString(r.name), formatList(shape.shape)));
     }
-    m_histogram = &family.Add(r.labels, shape.shape);
-    return m_histogram;
+    return bindObserver(r, family.Add(r.labels, shape.shape));
 }
 
 // ---- Summary ------------------------------------------------------------------------------
 
-QmlSummary::QmlSummary(QObject* parent) : QmlTimedMetric(prometheus::MetricType::Summary, parent) {}
+QmlSummary::QmlSummary(QObject* parent) : QmlObservingMetric(prometheus::MetricType::Summary, parent) {}
 
 QmlSummary::~QmlSummary() = default;
 
 void QmlSummary::setQuantiles(const QVariantList& quantiles)
 {
-    if (quantiles == m_quantiles)
-        return;
-    m_quantiles = quantiles;
-    emit quantilesChanged();
-    rebind();
+    setBindingProperty(m_quantiles, quantiles, &QmlSummary::quantilesChanged);
 }
 
 void QmlSummary::setMaxAge(double seconds)
 {
-    if (seconds == m_maxAge)
-        return;
-    m_maxAge = seconds;
-    emit maxAgeChanged();
-    rebind();
+    setBindingProperty(m_maxAge, seconds, &QmlSummary::maxAgeChanged);
 }
 
 void QmlSummary::setAgeBuckets(int buckets)
 {
-    if (buckets == m_ageBuckets)
-        return;
-    m_ageBuckets = buckets;
-    emit ageBucketsChanged();
-    rebind();
-}
-
-double QmlSummary::count() const
-{
-    return m_summary ? static_cast<double>(m_summary->Collect().summary.sample_count) : 0.0;
-}
-
-double QmlSummary::sum() const
-{
-    return m_summary ? m_summary->Collect().summary.sample_sum : 0.0;
-}
-
-void QmlSummary::observe(const QJSValue& value)
-{
-    const auto n = numberArgument(value, QStringLiteral("observe"), QStringLiteral("value"), true, false);
-    if (!n || !m_summary)
-        return;
-    m_summary->Observe(*n);
-    notifyChanged();
-}
-
-void QmlSummary::emitValueSignals()
-{
-    emit countChanged();
-    emit sumChanged();
-}
-
-std::function<void(double)> QmlSummary::durationSink() const
-{
-    if (!m_summary)
-        return {};
-    return [registry = boundRegistry(), summary = m_summary](double seconds) {
-        summary->Observe(seconds);
-        detail::SeriesObservers::notify(summary);
-    };
+    setBindingProperty(m_ageBuckets, buckets, &QmlSummary::ageBucketsChanged);
 }
 
 const void* QmlSummary::bindSeries(const BindRequest& r)
@@ -662,9 +618,7 @@ const void* QmlSummary::bindSeries(const BindRequest& r)
 
     auto& family = registerFamily(prometheus::BuildSummary(), r.name, r.help, *r.registry,
                                   prometheus::MetricType::Summary);
-    const detail::FamilyShape shape = detail::familyShape(
-            r.registry, prometheus::MetricType::Summary, r.name, {r.help, flat});
-    warnHelp(r, shape);
+    const detail::FamilyShape shape = checkFamily(r, flat);
     if (shape.shape != flat) {
         warn(QStringLiteral("quantiles"),
              QStringLiteral("differ from the quantiles of the existing family \"%1\"; using "
@@ -676,8 +630,7 @@ const void* QmlSummary::bindSeries(const BindRequest& r)
         quantiles.emplace_back(shape.shape[i], shape.shape[i + 1]);
     const auto maxAge = std::chrono::duration_cast<std::chrono::milliseconds>(
             std::chrono::duration<double>(m_maxAge));
-    m_summary = &family.Add(r.labels, quantiles, maxAge, m_ageBuckets);
-    return m_summary;
+    return bindObserver(r, family.Add(r.labels, quantiles, maxAge, m_ageBuckets));
 }
 
 } // namespace promqt

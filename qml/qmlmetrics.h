@@ -38,6 +38,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace prometheus {
 class Counter;
@@ -47,6 +48,10 @@ class Summary;
 } // namespace prometheus
 
 namespace promqt {
+
+// The base classes below are named with their namespace on purpose: Qt 6.4's qmltyperegistrar
+// resolves a base class only by its qualified name, and without it the generated .qmltypes
+// loses the prototype chain (tools such as qmllint would not see the inherited properties).
 
 /// What every QML metric has: name, help, labels, registry, valid.
 class QmlMetricBase : public QObject, public QQmlParserStatus, protected detail::SeriesObserver {
@@ -107,10 +112,22 @@ protected:
 
     /// Binds again if the component is complete (call after a shape property changed).
     void rebind();
+    /// The setter of a property that decides the series (name, help, labels, buckets, ...):
+    /// stores `value`, emits `changed` and binds again; nothing when the value is unchanged.
+    template <typename T, typename Object>
+    void setBindingProperty(T& member, const T& value, void (Object::*changed)())
+    {
+        if (value == member)
+            return;
+        member = value;
+        emit (static_cast<Object*>(this)->*changed)();
+        rebind();
+    }
     /// qmlWarning on this object: "<property>: <message>".
     void warn(const QString& property, const QString& message) const;
-    /// Warns on `help` when the family keeps another help text than this object's.
-    void warnHelp(const BindRequest& request, const detail::FamilyShape& recorded) const;
+    /// The family's first declared help and shape (recording `shape` and this object's help if
+    /// it is the first); warns on `help` when the family keeps another help text than this one's.
+    detail::FamilyShape checkFamily(const BindRequest& request, std::vector<double> shape) const;
     /// Tells every object bound to the current series (this one too) that it changed.
     void notifyChanged() const;
     /// The registry the object is bound to, kept alive for as long as the series is used.
@@ -120,6 +137,10 @@ protected:
     std::optional<double> numberArgument(const QJSValue& value, const QString& method,
                                          const QString& what, bool allowNegative,
                                          bool allowNonFinite) const;
+    /// The `amount` of inc()/dec(): 1 when undefined, else a finite number (negative ones only
+    /// with `allowNegative`); nullopt after a warning.
+    std::optional<double> amountArgument(const QJSValue& amount, const QString& method,
+                                         bool allowNegative) const;
     /// Registers a promise settle callback: `onSettled(fulfilled)` runs once when `promise`
     /// settles, even if this object is gone by then. Returns `promise` (a Promise adopting it
     /// for other thenables, see detail::watchThenable()); warns if it is not a thenable.
@@ -144,7 +165,7 @@ private:
 };
 
 /// Timing from QML: startTimer()/stopTimer(token) and time(promise).
-class QmlTimedMetric : public QmlMetricBase {
+class QmlTimedMetric : public promqt::QmlMetricBase {
     Q_OBJECT
     QML_ANONYMOUS
 
@@ -171,7 +192,7 @@ private:
 };
 
 /// QML `Counter`: a value that only goes up.
-class QmlCounter : public QmlMetricBase {
+class QmlCounter : public promqt::QmlMetricBase {
     Q_OBJECT
     QML_NAMED_ELEMENT(Counter)
     Q_PROPERTY(double value READ value NOTIFY valueChanged FINAL)
@@ -199,7 +220,7 @@ private:
 };
 
 /// QML `Gauge`: a value that goes up and down.
-class QmlGauge : public QmlTimedMetric {
+class QmlGauge : public promqt::QmlTimedMetric {
     Q_OBJECT
     QML_NAMED_ELEMENT(Gauge)
     Q_PROPERTY(double value READ value NOTIFY valueChanged FINAL)
@@ -231,13 +252,53 @@ private:
     prometheus::Gauge* m_gauge = nullptr;
 };
 
+/// What Histogram and Summary share: observe(value), the timers, and read-only count and sum.
+/// Both are prometheus-cpp "Observers" (anything with Observe(double)).
+class QmlObservingMetric : public promqt::QmlTimedMetric {
+    Q_OBJECT
+    QML_ANONYMOUS
+    Q_PROPERTY(double count READ count NOTIFY countChanged FINAL)
+    Q_PROPERTY(double sum READ sum NOTIFY sumChanged FINAL)
+
+public:
+    double count() const;
+    double sum() const;
+
+    /// Records a finite number.
+    Q_INVOKABLE void observe(const QJSValue& value);
+
+signals:
+    void countChanged();
+    void sumChanged();
+
+protected:
+    using QmlTimedMetric::QmlTimedMetric;
+    /// For bindSeries(): makes `series` (a prometheus::Histogram or Summary of
+    /// `request.registry`) the one observe(), the timers, count and sum use, and returns it.
+    template <typename Observer>
+    const void* bindObserver(const BindRequest& request, Observer& series);
+    void unbindSeries() override;
+    void emitValueSignals() override;
+    std::function<void(double)> durationSink() const override { return m_observe; }
+
+private:
+    struct Totals {
+        double count = 0.0;
+        double sum = 0.0;
+    };
+    Totals totals() const { return m_totals ? m_totals() : Totals(); }
+
+    // Both empty while inert. m_observe observes and notifies; it holds the registry, so it may
+    // outlive this object (see durationSink()).
+    std::function<void(double)> m_observe;
+    std::function<Totals()> m_totals;
+};
+
 /// QML `Histogram`: counts observations into cumulative buckets.
-class QmlHistogram : public QmlTimedMetric {
+class QmlHistogram : public promqt::QmlObservingMetric {
     Q_OBJECT
     QML_NAMED_ELEMENT(Histogram)
     Q_PROPERTY(QVariantList buckets READ buckets WRITE setBuckets NOTIFY bucketsChanged FINAL)
-    Q_PROPERTY(double count READ count NOTIFY countChanged FINAL)
-    Q_PROPERTY(double sum READ sum NOTIFY sumChanged FINAL)
 
 public:
     explicit QmlHistogram(QObject* parent = nullptr);
@@ -245,33 +306,22 @@ public:
 
     QVariantList buckets() const { return m_buckets; }
     void setBuckets(const QVariantList& buckets);
-    double count() const;
-    double sum() const;
-
-    /// Records a finite number.
-    Q_INVOKABLE void observe(const QJSValue& value);
 
     /// prometheus_client's default buckets, from 5 ms to 10 s.
     static QVariantList defaultBuckets();
 
 signals:
     void bucketsChanged();
-    void countChanged();
-    void sumChanged();
 
 protected:
     const void* bindSeries(const BindRequest& request) override;
-    void unbindSeries() override { m_histogram = nullptr; }
-    void emitValueSignals() override;
-    std::function<void(double)> durationSink() const override;
 
 private:
     QVariantList m_buckets;
-    prometheus::Histogram* m_histogram = nullptr;
 };
 
 /// QML `Summary`: count, sum and optional streaming quantiles over a sliding time window.
-class QmlSummary : public QmlTimedMetric {
+class QmlSummary : public promqt::QmlObservingMetric {
     Q_OBJECT
     QML_NAMED_ELEMENT(Summary)
     /// A list of {quantile, error} objects, e.g. [{quantile: 0.5, error: 0.05}]. Default: none.
@@ -280,8 +330,6 @@ class QmlSummary : public QmlTimedMetric {
     Q_PROPERTY(double maxAge READ maxAge WRITE setMaxAge NOTIFY maxAgeChanged FINAL)
     /// Buckets the window rotates through (default 5).
     Q_PROPERTY(int ageBuckets READ ageBuckets WRITE setAgeBuckets NOTIFY ageBucketsChanged FINAL)
-    Q_PROPERTY(double count READ count NOTIFY countChanged FINAL)
-    Q_PROPERTY(double sum READ sum NOTIFY sumChanged FINAL)
 
 public:
     explicit QmlSummary(QObject* parent = nullptr);
@@ -293,30 +341,19 @@ public:
     void setMaxAge(double seconds);
     int ageBuckets() const { return m_ageBuckets; }
     void setAgeBuckets(int buckets);
-    double count() const;
-    double sum() const;
-
-    /// Records a finite number.
-    Q_INVOKABLE void observe(const QJSValue& value);
 
 signals:
     void quantilesChanged();
     void maxAgeChanged();
     void ageBucketsChanged();
-    void countChanged();
-    void sumChanged();
 
 protected:
     const void* bindSeries(const BindRequest& request) override;
-    void unbindSeries() override { m_summary = nullptr; }
-    void emitValueSignals() override;
-    std::function<void(double)> durationSink() const override;
 
 private:
     QVariantList m_quantiles;
     double m_maxAge = 60.0;
     int m_ageBuckets = 5;
-    prometheus::Summary* m_summary = nullptr;
 };
 
 } // namespace promqt

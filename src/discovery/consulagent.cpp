@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "endpoint.h"
+#include "httprequester.h"
 
 #include <promqt/discovery.h>
 
@@ -49,13 +50,7 @@ public:
         connect(&reconcileTimer, &QTimer::timeout, this, &ConsulAgentPrivate::reconcile);
         retryTimer.setSingleShot(true);
         connect(&retryTimer, &QTimer::timeout, this, &ConsulAgentPrivate::reconcile);
-        timeoutTimer.setSingleShot(true);
-        connect(&timeoutTimer, &QTimer::timeout, this, [this] {
-            if (reply) {
-                timedOut = true;
-                reply->abort();
-            }
-        });
+        connect(&http, &detail::HttpRequester::finished, this, &ConsulAgentPrivate::onFinished);
         connect(&source, &detail::EndpointSource::changed, this, &ConsulAgentPrivate::schedule);
     }
 
@@ -81,24 +76,19 @@ public:
     bool enabled = true; ///< false after deregister(), until registerService()
     bool explicitDeregisterPending = false;
 
-    QPointer<QNetworkAccessManager> externalNam;
-    QNetworkAccessManager* ownNam = nullptr;
-
     // What the agent may hold: agentId is an id that may be registered there (a request was
     // sent and not undone); agentBody is the body the agent confirmed for it (empty: unknown).
     QString agentId;
     QByteArray agentBody;
     bool registeredFlag = false;
 
-    // The one request in flight.
-    QPointer<QNetworkReply> reply;
+    // The one request in flight (http.reply()).
+    detail::HttpRequester http;
     Op op = Op::None;
     QString opId;
     QByteArray opBody;
     bool opPrevConfirmed = false;
-    bool timedOut = false;
     bool superseded = false;
-    QTimer timeoutTimer;
     QTimer retryTimer;
     QTimer reconcileTimer;
 
@@ -109,14 +99,6 @@ public:
         return app.isEmpty() ? QStringLiteral("promqt") : app;
     }
     QString effectiveId() const { return id.isEmpty() ? effectiveName() : id; }
-
-    QNetworkAccessManager* nam() {
-        if (externalNam)
-            return externalNam;
-        if (!ownNam)
-            ownNam = new QNetworkAccessManager(this);
-        return ownNam;
-    }
 
     /// `path` is percent-encoded already (a service id may contain '/' or spaces).
     QUrl apiUrl(const QString& path) const {
@@ -194,7 +176,7 @@ public:
         QByteArray wantBody;
         const Want w = want(wantId, wantBody);
 
-        if (reply) {
+        if (QNetworkReply* reply = http.reply()) {
             // A registration that no longer matches what is wanted is cut short; anything else
             // finishes first and calls us again.
             if (op == Op::Register && !(w == Want::Registered && wantId == opId && wantBody == opBody)) {
@@ -224,7 +206,6 @@ public:
         op = o;
         opId = serviceId;
         opBody = body;
-        timedOut = false;
         superseded = false;
         QNetworkRequest request;
         if (o == Op::Register) {
@@ -244,18 +225,10 @@ public:
             request.setRawHeader(QByteArrayLiteral("X-Consul-Token"), token.toUtf8());
         qCDebug(lcConsul) << (o == Op::Register ? "register" : "deregister") << serviceId << "at"
                           << request.url().toString();
-        reply = nam()->put(request, body);
-        QNetworkReply* r = reply;
-        connect(r, &QNetworkReply::finished, this, [this, r] { onFinished(r); });
-        timeoutTimer.start(requestTimeout);
+        http.watch(http.networkAccessManager()->put(request, body), requestTimeout);
     }
 
     void onFinished(QNetworkReply* r) {
-        r->deleteLater();
-        if (r != reply)
-            return;
-        timeoutTimer.stop();
-        reply = nullptr;
         const Op o = op;
         op = Op::None;
         const int status = r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
@@ -273,18 +246,12 @@ public:
         QString reason;
         bool reachedAgent = true; // could the agent have acted on the request?
         if (!ok) {
-            if (timedOut) {
-                reason = QStringLiteral("no answer within %1 ms").arg(requestTimeout.count());
-            } else if (status != 0) {
-                reason = QStringLiteral("HTTP %1: %2")
-                             .arg(status)
-                             .arg(QString::fromUtf8(r->readAll().trimmed().left(300)));
-                reachedAgent = false; // the agent answered and refused
-            } else {
-                reason = r->errorString();
-                reachedAgent = !(error == QNetworkReply::ConnectionRefusedError ||
-                                 error == QNetworkReply::HostNotFoundError);
-            }
+            reason = http.failureReason(r, requestTimeout);
+            // After a timeout it may have; not if it answered and refused, nor if it was not
+            // reached at all.
+            if (!http.timedOut())
+                reachedAgent = status == 0 && !(error == QNetworkReply::ConnectionRefusedError ||
+                                                 error == QNetworkReply::HostNotFoundError);
         }
 
         const QPointer<ConsulAgent> guard(q);
@@ -400,15 +367,8 @@ public:
     void shutdown() {
         reconcileTimer.stop();
         retryTimer.stop();
-        timeoutTimer.stop();
-        if (reply) {
-            // The request may have reached the agent; agentId (set when it was sent) keeps it.
-            QNetworkReply* r = reply;
-            reply = nullptr;
-            r->disconnect(this);
-            r->abort();
-            r->deleteLater();
-        }
+        // The request may have reached the agent; agentId (set when it was sent) keeps it.
+        http.abandon();
         if ((deregisterOnStop || !enabled) && !agentId.isEmpty())
             deregisterSynchronously(agentId);
         agentId.clear();
@@ -421,9 +381,7 @@ ConsulAgent::~ConsulAgent() { d->shutdown(); }
 
 void ConsulAgent::setServer(QObject* server) {
     d->enabled = true;
-    if (!d->source.setServer(server))
-        qCWarning(lcConsul) << "ConsulAgent::setServer:" << server
-                            << "lacks the properties listening, serverPort and url";
+    d->source.setServer(server, lcConsul, "ConsulAgent::setServer:");
     emit configurationChanged();
 }
 
@@ -431,12 +389,7 @@ QObject* ConsulAgent::server() const { return d->source.server(); }
 
 void ConsulAgent::setService(const QString& address, quint16 port, const QString& scheme, const QString& path) {
     d->enabled = true;
-    detail::Endpoint e;
-    e.host = address;
-    e.port = port;
-    e.scheme = scheme;
-    e.path = path;
-    d->source.setFixed(e);
+    d->source.setFixed(address, port, scheme, path);
     emit configurationChanged();
 }
 
@@ -537,7 +490,7 @@ void ConsulAgent::setDeregisterOnStop(bool on) {
 milliseconds ConsulAgent::shutdownTimeout() const { return d->shutdownTimeout; }
 void ConsulAgent::setShutdownTimeout(milliseconds timeout) { d->shutdownTimeout = timeout; }
 
-void ConsulAgent::setNetworkAccessManager(QNetworkAccessManager* manager) { d->externalNam = manager; }
+void ConsulAgent::setNetworkAccessManager(QNetworkAccessManager* manager) { d->http.setNetworkAccessManager(manager); }
 
 bool ConsulAgent::isRegistered() const { return d->registeredFlag; }
 

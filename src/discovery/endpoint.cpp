@@ -56,7 +56,7 @@ void EndpointSource::detach() {
     m_server = nullptr;
 }
 
-bool EndpointSource::setServer(QObject* server) {
+void EndpointSource::setServer(QObject* server, QMessageLogger::CategoryFunction category, const char* caller) {
     detach();
     m_fixed.reset();
     bool ok = true;
@@ -80,12 +80,18 @@ bool EndpointSource::setServer(QObject* server) {
         }
     }
     emit changed();
-    return ok;
+    if (!ok)
+        qCWarning(category) << caller << server << "lacks the properties listening, serverPort and url";
 }
 
-void EndpointSource::setFixed(const Endpoint& endpoint) {
+void EndpointSource::setFixed(const QString& host, quint16 port, const QString& scheme, const QString& path) {
     detach();
-    m_fixed = endpoint;
+    Endpoint e;
+    e.host = host;
+    e.port = port;
+    e.scheme = scheme;
+    e.path = path;
+    m_fixed = e;
     emit changed();
 }
 

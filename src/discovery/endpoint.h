@@ -4,6 +4,7 @@
 // meta-object (so MetricsServer, ThreadedMetricsServer and any look-alike work), or given by hand.
 
 #include <QHostAddress>
+#include <QLoggingCategory>
 #include <QMetaObject>
 #include <QObject>
 #include <QPointer>
@@ -35,10 +36,12 @@ class EndpointSource : public QObject {
 public:
     explicit EndpointSource(QObject* parent = nullptr);
 
-    /// Returns false (and detaches) when `server` lacks the `listening`/`serverPort` properties.
-    bool setServer(QObject* server);
+    /// Follows `server`. When it lacks the `listening`, `serverPort` or `url` property, detaches
+    /// instead and warns on `category`: "<caller>: <server> lacks the properties ...".
+    void setServer(QObject* server, QMessageLogger::CategoryFunction category, const char* caller);
     QObject* server() const { return m_server; }
-    void setFixed(const Endpoint& endpoint);
+    /// Publishes this endpoint instead of following a server.
+    void setFixed(const QString& host, quint16 port, const QString& scheme, const QString& path);
     void setAdvertiseAddress(const QString& address);
     QString advertiseAddress() const { return m_advertise; }
 

@@ -131,21 +131,14 @@ FileSdTarget::~FileSdTarget() {
 }
 
 void FileSdTarget::setServer(QObject* server) {
-    if (!d->source.setServer(server))
-        qCWarning(lcFileSd) << "FileSdTarget::setServer:" << server
-                            << "lacks the properties listening, serverPort and url";
+    d->source.setServer(server, lcFileSd, "FileSdTarget::setServer:");
     emit configurationChanged();
 }
 
 QObject* FileSdTarget::server() const { return d->source.server(); }
 
 void FileSdTarget::setService(const QString& address, quint16 port, const QString& scheme, const QString& path) {
-    detail::Endpoint e;
-    e.host = address;
-    e.port = port;
-    e.scheme = scheme;
-    e.path = path;
-    d->source.setFixed(e);
+    d->source.setFixed(address, port, scheme, path);
     emit configurationChanged();
 }
 

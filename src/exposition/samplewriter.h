@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
-// Writes sample lines ("name{labels} value [timestamp]\n") for both exposition formats.
+// Writes the lines of a family block — "# HELP", "# TYPE" and the sample lines
+// ("name{labels} value [timestamp]\n") — for both exposition formats.
 #pragma once
 
 #include "exposition/escape.h"
 #include "exposition/numberformat.h"
 
 #include <prometheus/client_metric.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/metric_type.h>
 
 #include <cstdint>
 #include <cstring>
@@ -50,13 +53,23 @@ private:
     std::vector<Entry> m_entries;
 };
 
-/// Writes the lines of one metric (one label set) after another. The label text of the current
-/// metric is rendered once into a reusable buffer, so a histogram with 20 buckets escapes its
-/// labels once, not 22 times, and no allocation happens per line once the buffer has grown.
+struct FamilyGroup;
+
+/// Writes family blocks: the HELP and TYPE lines, then the lines of one metric (one label set)
+/// after another. The label text of the current metric is rendered once into a reusable buffer,
+/// so a histogram with 20 buckets escapes its labels once, not 22 times, and no allocation
+/// happens per line once the buffer has grown.
 /// Not thread-safe; one instance per write call.
 class SampleWriter {
 public:
     SampleWriter(std::string& out, Syntax syntax) : m_out(out), m_syntax(syntax) {}
+
+    /// `# HELP name help`, the help escaped as the syntax requires; nothing for an empty help.
+    void writeHelp(std::string_view name, std::string_view help);
+    /// `# TYPE name type`, in the syntax's spelling of the type.
+    void writeType(std::string_view name, prometheus::MetricType type);
+    /// The sample lines of every family of `group`, under the group's name.
+    void writeSamples(const FamilyGroup& group);
 
     /// Makes `metric` the current one. Returns false (and writes nothing) when its labels cannot
     /// be written as a valid sample: an invalid label name, a label name used twice, or one
@@ -120,6 +133,8 @@ public:
     }
 
 private:
+    void writeSamples(std::string_view name, const prometheus::MetricFamily& family);
+
     static void appendValue(std::string& out, double value) { appendDouble(out, value); }
     static void appendValue(std::string& out, std::uint64_t value) { appendUInt(out, value); }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "discovery/endpoint.h" // detail::isValidLabelName
+#include "discovery/httprequester.h"
 
 #include <promqt/exposition.h>
 #include <promqt/push.h>
@@ -58,24 +59,9 @@ public:
         kickTimer.setSingleShot(true);
         kickTimer.setInterval(0);
         connect(&kickTimer, &QTimer::timeout, this, &PusherPrivate::startNext);
-        timeoutTimer.setSingleShot(true);
-        connect(&timeoutTimer, &QTimer::timeout, this, [this] {
-            if (reply) {
-                timedOut = true;
-                reply->abort();
-            }
-        });
+        connect(&http, &detail::HttpRequester::finished, this, &PusherPrivate::onFinished);
         connect(&intervalTimer, &QTimer::timeout, this,
                 [this] { enqueue(intervalMethod == Pusher::Method::Put ? Kind::Put : Kind::Post); });
-    }
-
-    ~PusherPrivate() override {
-        if (reply) {
-            QNetworkReply* r = reply;
-            r->disconnect(this);
-            r->abort();
-            r->deleteLater();
-        }
     }
 
     Pusher* q;
@@ -87,8 +73,6 @@ public:
     milliseconds timeout{10'000};
     Pusher::Method intervalMethod = Pusher::Method::Put;
     QTimer intervalTimer;
-    QPointer<QNetworkAccessManager> externalNam;
-    QNetworkAccessManager* ownNam = nullptr;
 
     mutable QMutex mutex; // guards collectables
     std::vector<std::weak_ptr<prometheus::Collectable>> collectables;
@@ -96,19 +80,9 @@ public:
     QList<Kind> queue;
     bool inFlight = false;
     Kind current = Kind::Put;
-    QPointer<QNetworkReply> reply;
-    bool timedOut = false;
+    detail::HttpRequester http; // the request in flight; abandoned (aborted) when we are destroyed
     bool busyFlag = false;
     QTimer kickTimer;
-    QTimer timeoutTimer;
-
-    QNetworkAccessManager* nam() {
-        if (externalNam)
-            return externalNam;
-        if (!ownNam)
-            ownNam = new QNetworkAccessManager(this);
-        return ownNam;
-    }
 
     QUrl groupUrl(QString* error) const {
         auto bad = [error](const QString& why) {
@@ -231,37 +205,24 @@ public:
         if (!user.isEmpty())
             request.setRawHeader(QByteArrayLiteral("Authorization"),
                                  "Basic " + (user + QLatin1Char(':') + password).toUtf8().toBase64());
-        timedOut = false;
+        QNetworkAccessManager* nam = http.networkAccessManager();
+        QNetworkReply* reply = nullptr;
         switch (current) {
-        case Kind::Put: reply = nam()->put(request, body); break;
-        case Kind::Post: reply = nam()->post(request, body); break;
-        case Kind::Delete: reply = nam()->deleteResource(request); break;
+        case Kind::Put: reply = nam->put(request, body); break;
+        case Kind::Post: reply = nam->post(request, body); break;
+        case Kind::Delete: reply = nam->deleteResource(request); break;
         }
-        QNetworkReply* r = reply;
-        connect(r, &QNetworkReply::finished, this, [this, r] { onFinished(r); });
-        timeoutTimer.start(timeout);
+        http.watch(reply, timeout);
     }
 
     void onFinished(QNetworkReply* r) {
-        r->deleteLater();
-        if (r != reply)
-            return;
-        reply = nullptr;
-        timeoutTimer.stop();
         const int status = r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         if (status / 100 == 2) {
             finish(true, {});
             return;
         }
-        QString reason;
-        if (timedOut)
-            reason = QStringLiteral("no answer within %1 ms").arg(timeout.count());
-        else if (status != 0)
-            reason = QStringLiteral("HTTP %1: %2").arg(status).arg(QString::fromUtf8(r->readAll().trimmed().left(300)));
-        else
-            reason = r->errorString();
         finish(false, QStringLiteral("%1 %2 failed: %3")
-                          .arg(QLatin1String(verb(current)), r->url().toString(), reason));
+                          .arg(QLatin1String(verb(current)), r->url().toString(), http.failureReason(r, timeout)));
     }
 
     void finish(bool ok, const QString& reason) {
@@ -331,7 +292,7 @@ void Pusher::setBasicAuth(const QString& user, const QString& password) {
     d->password = password;
 }
 
-void Pusher::setNetworkAccessManager(QNetworkAccessManager* manager) { d->externalNam = manager; }
+void Pusher::setNetworkAccessManager(QNetworkAccessManager* manager) { d->http.setNetworkAccessManager(manager); }
 
 milliseconds Pusher::timeout() const { return d->timeout; }
 void Pusher::setTimeout(milliseconds timeout) { d->timeout = timeout; }

@@ -4,35 +4,21 @@
 #include <promqt/exposition.h>
 
 #include "expositionparser.h"
+#include "testfamilies.h"
 #include "testregistry.h"
 
 #include <QTest>
 
 using namespace promqt;
+using promqt::test::counterMetric;
 using promqt::test::Dialect;
+using promqt::test::family;
 using promqt::test::parseExposition;
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
 
 namespace {
-
-MetricFamily family(const std::string& name, MetricType type, std::vector<ClientMetric> metrics = {},
-                    const std::string& help = {}) {
-    MetricFamily f;
-    f.name = name;
-    f.type = type;
-    f.help = help;
-    f.metric = std::move(metrics);
-    return f;
-}
-
-ClientMetric counterMetric(double value, std::vector<ClientMetric::Label> labels = {}) {
-    ClientMetric m;
-    m.counter.value = value;
-    m.label = std::move(labels);
-    return m;
-}
 
 QByteArray openMetrics(const std::vector<MetricFamily>& families) {
     std::string out;

@@ -4,6 +4,7 @@
 #include <promqt/exposition.h>
 
 #include "expositionparser.h"
+#include "testfamilies.h"
 #include "testregistry.h"
 
 #include <prometheus/text_serializer.h>
@@ -14,6 +15,8 @@
 
 using namespace promqt;
 using promqt::test::Dialect;
+using promqt::test::family;
+using promqt::test::gaugeMetric;
 using promqt::test::parseExposition;
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
@@ -25,23 +28,6 @@ std::string prometheusCppText(const std::vector<MetricFamily>& families) {
     std::ostringstream stream;
     prometheus::TextSerializer().Serialize(stream, families);
     return stream.str();
-}
-
-MetricFamily family(const std::string& name, MetricType type, std::vector<ClientMetric> metrics = {},
-                    const std::string& help = {}) {
-    MetricFamily f;
-    f.name = name;
-    f.type = type;
-    f.help = help;
-    f.metric = std::move(metrics);
-    return f;
-}
-
-ClientMetric gaugeMetric(double value, std::vector<ClientMetric::Label> labels = {}) {
-    ClientMetric m;
-    m.gauge.value = value;
-    m.label = std::move(labels);
-    return m;
 }
 
 // Compares the parsed samples and family types of two outputs; on failure reports the first
