@@ -76,7 +76,7 @@ void checkRequest(const Request& r) {
         if (h.second.contains('\r') || h.second.contains('\n') || h.second.contains('\0'))
             violated("no CR, LF or NUL in header values");
     }
-    if (r.versionMinor == 0 && r.keepAlive && !r.header("connection").toLower().contains("keep-alive"))
+    if (r.versionMinor == 0 && r.keepAlive && !r.joinedHeader("connection").toLower().contains("keep-alive"))
         violated("HTTP/1.0 keeps alive only when asked");
 }
 

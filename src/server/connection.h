@@ -13,6 +13,7 @@
 #include <QDeadlineTimer>
 #include <QObject>
 #include <QPointer>
+#include <QSocketNotifier>
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -71,8 +72,11 @@ private:
     bool paused() const;
     qint64 pendingOutput() const;
     bool feedBody(); ///< true when no body remains to be fed
+    void holdKernelReads(bool hold);
 
     QPointer<QTcpSocket> m_socket;
+    /// Qt's own read notifiers of the socket (see holdKernelReads()).
+    QList<QPointer<QSocketNotifier>> m_readNotifiers;
     RequestHandler* m_handler;
     SelfMetrics* m_metrics;
     MetricsServerOptions m_options;

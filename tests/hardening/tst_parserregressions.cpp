@@ -121,6 +121,7 @@ private slots:
         ParserLimits limits;
         limits.maxRequestLineBytes = 12;
         checkEverySplit("GET /aaaaaaaaaaaaaaa\x01" " HTTP/1.1\r\n\r\n", limits, {{}, 414});
+        limits.maxRequestLineBytes = 100;
         limits.maxHeaderBytes = 12;
         checkEverySplit("GET / HTTP/1.1\r\nHost: aaaaaaaaaaaaa\x01\r\n\r\n", limits, {{}, 431});
         // A bad byte before the limit is reached: 400 however it arrives.
