@@ -156,24 +156,27 @@ void Connection::processInput() {
 }
 
 void Connection::queueError(int status, const QByteArray& message) {
+    queueFinal(http::Response::plain(status, QByteArray::number(status) + ' ' +
+                                                 http::reasonPhrase(status) + ": " + message));
+}
+
+void Connection::rejectAndClose(http::Response response) {
+    // The response goes in whole. (It used to be swapped into a queueError() slot afterwards —
+    // but queueError() writes at once, so the placeholder went out and the 503's Retry-After
+    // never did. Found by tst_hostileclients.)
+    queueFinal(std::move(response));
+}
+
+void Connection::queueFinal(http::Response response) {
     Slot slot;
     slot.id = m_nextId++;
     slot.ready = true;
     slot.keepAlive = false;
-    slot.response = http::Response::plain(status, QByteArray::number(status) + ' ' +
-                                                      http::reasonPhrase(status) + ": " + message);
+    slot.response = std::move(response);
     slot.response.close = true;
     m_inputClosed = true;
     m_input.clear();
     m_queue.push_back(std::move(slot));
-    writeReady();
-}
-
-void Connection::rejectAndClose(http::Response response) {
-    response.close = true;
-    queueError(response.status, {}); // allocate the slot, then replace its response
-    if (!m_queue.empty())
-        m_queue.back().response = std::move(response);
     writeReady();
 }
 

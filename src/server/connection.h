@@ -63,6 +63,7 @@ private:
     void onReadyRead();
     void processInput();
     void queueError(int status, const QByteArray& message);
+    void queueFinal(http::Response response); ///< the last answer on this connection, then close
     void deliver(quint64 id, http::Response response);
     void writeReady();
     void onBytesWritten();

@@ -348,6 +348,32 @@ private slots:
         QVERIFY(scrapeOk());
     }
 
+    void overTheConnectionLimitGets503WithRetryAfter() {
+        // Regression: the 503 placeholder was written before rejectAndClose() replaced it, so
+        // the documented Retry-After header (and message) never went out.
+        promqt::MetricsServer limited;
+        promqt::MetricsServerOptions o;
+        o.maxConnections = 1;
+        limited.setOptions(o);
+        limited.registerCollectable(registry);
+        QVERIFY(limited.listen(QHostAddress::LocalHost, 0));
+        RawHttpClient first(limited.serverPort());
+        QVERIFY(first.connectToServer());
+        first.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        QVERIFY(first.readResponse()); // accepted and counted
+        RawHttpClient second(limited.serverPort());
+        QVERIFY(second.connectToServer());
+        const auto busy = second.readResponse();
+        QVERIFY(busy);
+        QCOMPARE(busy->status, 503);
+        QCOMPARE(busy->header("Retry-After"), QByteArray("1"));
+        QCOMPARE(busy->header("Connection"), QByteArray("close"));
+        QVERIFY(busy->body.contains("too many connections"));
+        QVERIFY(second.waitForClosed());
+        g_rows.push_back({"connection over maxConnections", "503 + Retry-After: 1 + close",
+                          "503 + Retry-After: " + busy->header("Retry-After") + " + close", true});
+    }
+
     void clientThatNeverReadsStaysBounded() {
         // A separate server with a small output limit, so the bound is easy to see.
         promqt::MetricsServer bounded;
