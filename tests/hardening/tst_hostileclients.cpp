@@ -6,6 +6,7 @@
 #include <promqt/metricsserver.h>
 
 #include "httpclient.h"
+#include "rawsocket.h"
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
@@ -346,6 +347,29 @@ private slots:
         g_rows.push_back({"100 pipelined requests in one write", "100 answers in order + keep-alive",
                           "100 answers in order + keep-alive", true});
         QVERIFY(scrapeOk());
+    }
+
+    void errorAnswerSurvivesAClientStillSending() {
+        // A client still sending when the server answers an error and closes (RFC 9112 9.6):
+        // the bytes arriving after the close make the server's kernel answer RST, and the
+        // client must still be able to read the 400 it had already received. (On loopback the
+        // answer is always transmitted before the close; over a slow link an unacknowledged
+        // answer could still be lost to the RST — see docs/security.md, "lingering close".)
+        for (int round = 0; round < 5; ++round) {
+            const int fd = promqt::test::startConnect(port);
+            QVERIFY(QTest::qWaitFor([&] { return promqt::test::finishConnect(fd, 0); }, 5000));
+            QVERIFY(promqt::test::sendAll(fd, "GET /metrics HTTP/1.1\nHost: a\n")); // bare LF: 400
+            // The server answers and closes its side; then more of the request arrives.
+            QVERIFY(QTest::qWaitFor([&] { return promqt::test::peerState(fd) != promqt::test::PeerState::Open; }, 5000));
+            QVERIFY(promqt::test::sendAll(fd, "X-More: " + QByteArray(2000, 'm') + "\n\n"));
+            QTest::qWait(50); // the work being timed: let the server's kernel react to those bytes
+            const QByteArray answer = promqt::test::readUntilClosed(fd, 5000);
+            ::close(fd);
+            QVERIFY2(answer.startsWith("HTTP/1.1 400 "), qPrintable("round " + QString::number(round) + ": '" + answer.left(40) + "'"));
+        }
+        QVERIFY(scrapeOk());
+        g_rows.push_back({"bad request, client still sending after the answer", "400 + close (no RST)",
+                          "400 + close (no RST)", true});
     }
 
     void overTheConnectionLimitGets503WithRetryAfter() {

@@ -16,7 +16,6 @@
 
 #include <QPromise>
 #include <QTest>
-#include <QtConcurrent>
 
 #include <atomic>
 #include <thread>
@@ -246,19 +245,6 @@ private slots:
             other.join();
         }
         // Every future ended exactly once, however the race went.
-        QCOMPARE(hist.Collect().histogram.sample_count, 2000u);
-    }
-
-    void timeOnQtConcurrentUnderContention() {
-        auto registry = std::make_shared<prometheus::Registry>();
-        auto& hist = prometheus::BuildHistogram().Name("life_run_seconds").Register(*registry).Add({}, prometheus::Histogram::BucketBoundaries{0.1});
-        std::atomic<int> sum{0};
-        QList<QFuture<int>> futures;
-        for (int i = 0; i < 2000; ++i)
-            futures << promqt::time(hist, QtConcurrent::run([i] { return i; }));
-        for (auto& f : futures)
-            sum += f.result();
-        QCOMPARE(sum.load(), 1999 * 2000 / 2);
         QCOMPARE(hist.Collect().histogram.sample_count, 2000u);
     }
 };
