@@ -46,6 +46,7 @@ class MetricsServer : public QObject {
     Q_OBJECT
     Q_PROPERTY(bool listening READ isListening NOTIFY listeningChanged)
     Q_PROPERTY(quint16 serverPort READ serverPort NOTIFY listeningChanged)
+    Q_PROPERTY(QHostAddress serverAddress READ serverAddress NOTIFY listeningChanged)
     Q_PROPERTY(QUrl url READ url NOTIFY listeningChanged)
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorOccurred)
 

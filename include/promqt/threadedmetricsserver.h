@@ -49,6 +49,7 @@ class ThreadedMetricsServer : public QObject {
     Q_OBJECT
     Q_PROPERTY(bool listening READ isListening NOTIFY listeningChanged)
     Q_PROPERTY(quint16 serverPort READ serverPort NOTIFY listeningChanged)
+    Q_PROPERTY(QHostAddress serverAddress READ serverAddress NOTIFY listeningChanged)
     Q_PROPERTY(QUrl url READ url NOTIFY listeningChanged)
     Q_PROPERTY(QString errorString READ errorString NOTIFY errorOccurred)
 
@@ -72,6 +73,8 @@ public:
 
     bool isListening() const;
     quint16 serverPort() const;
+    /// The bound address (QHostAddress::Any when listening on all interfaces); null when not listening.
+    QHostAddress serverAddress() const;
     QUrl url() const;
     QString errorString() const;
 

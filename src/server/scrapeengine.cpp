@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "server/scrapeengine.h"
 
+#include "server/tsanhandoff.h"
+
 #include <QPointer>
 
 #if defined(Q_OS_LINUX)
@@ -15,6 +17,9 @@
 namespace promqt::detail {
 
 namespace {
+
+// Names the pool hand-offs for ThreadSanitizer (see tsanhandoff.h); its value is never used.
+char s_handoff = 0;
 
 // Scrape threads yield the CPU to the application's threads: on a small (2-core) device a
 // 100,000-series collection would otherwise compete with the GUI thread for a whole scheduler
@@ -115,18 +120,22 @@ void ScrapeEngine::startOnPool(const QString& key) {
     // Collectables are read now, so a collectable registered meanwhile is included.
     Collectables collectables = m_source(state.request.path);
     QPointer<ScrapeEngine> self(this);
-    m_pool.start([self, key, request = state.request, collectables = std::move(collectables), level = m_level] {
+    std::function<void()> task = [self, key, request = state.request, collectables = std::move(collectables),
+                                  level = m_level] {
+        tsanAcquire(&s_handoff); // first: before the task reads its own captures
         lowerThisThreadsPriority();
         ScrapeResult result = run(request, collectables, level);
         // Back to the engine's thread; dropped if the engine is gone.
-        QMetaObject::invokeMethod(
-            self.data(),
-            [self, key, result = std::move(result)] {
-                if (self)
-                    self->finished(key, result);
-            },
-            Qt::QueuedConnection);
-    });
+        std::function<void()> deliver = [self, key, result = std::move(result)] {
+            tsanAcquire(&s_handoff);
+            if (self)
+                self->finished(key, result);
+        };
+        tsanRelease(&s_handoff); // after the closure is built, before Qt hands it over
+        QMetaObject::invokeMethod(self.data(), std::move(deliver), Qt::QueuedConnection);
+    };
+    tsanRelease(&s_handoff);
+    m_pool.start(std::move(task));
 }
 
 void ScrapeEngine::finished(const QString& key, const ScrapeResult& result) {
@@ -134,8 +143,6 @@ void ScrapeEngine::finished(const QString& key, const ScrapeResult& result) {
     if (it == m_states.end())
         return;
     m_lastCost[key] = result.seconds;
-    if (result.status != 200)
-        emit collectFailed(result.error);
     std::vector<Done> waiters = std::move(it->current);
     it->current.clear();
     if (!it->next.empty()) {
@@ -146,9 +153,19 @@ void ScrapeEngine::finished(const QString& key, const ScrapeResult& result) {
     } else {
         m_states.erase(it);
     }
-    // Callbacks last: one may close a connection, which must not disturb the state above.
-    for (const Done& done : waiters)
+    // Signal and callbacks last, with our state consistent: a slot may delete the server (and
+    // this engine with it) or start another scrape. Re-check we still exist after each.
+    QPointer<ScrapeEngine> self(this);
+    if (result.status != 200) {
+        emit collectFailed(result.error);
+        if (!self)
+            return;
+    }
+    for (const Done& done : waiters) {
         done(result);
+        if (!self)
+            return;
+    }
 }
 
 } // namespace promqt::detail

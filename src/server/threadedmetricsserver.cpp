@@ -38,9 +38,13 @@ public:
         return host;
     }
 
-    /// Returns a QObject living in the host thread (the application), starting it if needed.
-    QObject* acquire() {
+    /// Returns the hosted application (starting it if needed), or nullptr when the process has
+    /// an application of its own. A server that finds *our* application must share it, not
+    /// treat it as the program's: it would die with the last of our users.
+    QObject* acquireUnlessApplicationExists() {
         std::lock_guard<std::mutex> lock(m_mutex);
+        if (m_users == 0 && QCoreApplication::instance())
+            return nullptr;
         if (m_users++ == 0) {
             std::promise<QCoreApplication*> started;
             auto future = started.get_future();
@@ -109,9 +113,10 @@ public:
 
     MetricsServer* server = nullptr; // lives in the server thread
     QThread* thread = nullptr;       // ours, when the process has an application
-    bool hosted = false;             // server lives in ApplicationHost's thread
+    bool hosted = false;             // server lives in ApplicationHost's thread (holds a use)
     bool listening = false;
     quint16 port = 0;
+    QHostAddress address;
     QUrl url;
     QString errorString;
 };
@@ -119,15 +124,12 @@ public:
 void ThreadedMetricsServerPrivate::ensureStarted() {
     if (server)
         return;
-    QObject* home = nullptr;
-    if (QCoreApplication::instance() && !hosted) {
+    QObject* home = ApplicationHost::instance().acquireUnlessApplicationExists();
+    hosted = home != nullptr;
+    if (!hosted) {
         thread = new QThread;
         thread->setObjectName(QStringLiteral("promqt-metrics"));
         thread->start();
-        home = thread;
-    } else {
-        hosted = true;
-        home = ApplicationHost::instance().acquire();
     }
     // Create the server in its thread so that every member QObject (the scrape engine, sockets,
     // timers) is born there: moveToThread() would not move the members it does not parent.
@@ -138,6 +140,7 @@ void ThreadedMetricsServerPrivate::ensureStarted() {
                 QMutexLocker lock(&mutex);
                 listening = on;
                 port = on ? server->serverPort() : 0;
+                address = on ? server->serverAddress() : QHostAddress();
                 url = on ? server->url() : QUrl();
             }
             emit q->listeningChanged(on);
@@ -238,6 +241,7 @@ void ThreadedMetricsServer::stop() {
     QMutexLocker lock(&d->mutex);
     d->listening = false;
     d->port = 0;
+    d->address = QHostAddress();
     d->url = QUrl();
 }
 
@@ -249,6 +253,11 @@ bool ThreadedMetricsServer::isListening() const {
 quint16 ThreadedMetricsServer::serverPort() const {
     QMutexLocker lock(&d->mutex);
     return d->port;
+}
+
+QHostAddress ThreadedMetricsServer::serverAddress() const {
+    QMutexLocker lock(&d->mutex);
+    return d->address;
 }
 
 QUrl ThreadedMetricsServer::url() const {

@@ -55,6 +55,7 @@ int main() {
     auto& counter = prometheus::BuildCounter().Name("plain_cpp_events_total").Register(*registry).Add({});
     counter.Increment(7);
     for (int round = 0; round < 2; ++round) { // twice: the hosted application restarts cleanly
+        // `second` starts while `server` hosts the application, and outlives it.
         promqt::ThreadedMetricsServer server;
         server.registerCollectable(registry);
         failures += check(server.listen(QHostAddress::LocalHost, 0), "listen without QCoreApplication");
@@ -64,9 +65,15 @@ int main() {
         promqt::ThreadedMetricsServer second;
         failures += check(!second.listen(QHostAddress::LocalHost, server.serverPort()), "busy port refused");
         failures += check(!second.errorString().isEmpty(), "busy port explained");
+        second.registerCollectable(registry);
+        failures += check(second.listen(QHostAddress::LocalHost, 0), "second server listens elsewhere");
+        const int stoppedPort = server.serverPort();
         server.stop();
-        failures += check(fetch(server.serverPort()).empty(), "stopped server refuses connections");
+        failures += check(fetch(stoppedPort).empty(), "stopped server refuses connections");
+        // The first server hosted the application; the second must keep serving without it.
+        failures += check(fetch(second.serverPort()).find("plain_cpp_events_total 7") != std::string::npos,
+                          "second server outlives the first");
     }
-    std::printf("%d passed, %d failed\n", 12 - failures, failures);
+    std::printf("%d passed, %d failed\n", 16 - failures, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -64,6 +64,7 @@ private slots:
 
     void urlAndProperties() {
         QCOMPARE(server->url(), QUrl(QStringLiteral("http://127.0.0.1:%1/metrics").arg(port)));
+        QCOMPARE(server->property("serverAddress").value<QHostAddress>(), QHostAddress(QHostAddress::LocalHost));
         QVERIFY(server->isListening());
         QSignalSpy spy(server.get(), &promqt::MetricsServer::listeningChanged);
         server->close();
@@ -262,6 +263,27 @@ private slots:
         QVERIFY(errors.first().first().toString().contains(QStringLiteral("boom")));
         auto ok = httpRequest(port, "GET", "/metrics");
         QVERIFY(ok && ok->status == 200);
+    }
+
+    void serverDeletedFromItsErrorSignal() {
+        // Qt's rule: after emitting, check the emitter still exists. A user may well delete the
+        // server when it reports a failing Collect().
+        auto bad = std::make_shared<ThrowingCollectable>();
+        auto* doomed = new promqt::MetricsServer;
+        doomed->registerCollectable(bad, QStringLiteral("/bad"));
+        QVERIFY(doomed->listen(QHostAddress::LocalHost, 0));
+        bool deleted = false;
+        QObject::connect(doomed, &promqt::MetricsServer::errorOccurred, [&deleted, doomed] {
+            if (!deleted) {
+                deleted = true;
+                delete doomed;
+            }
+        });
+        RawHttpClient c(doomed->serverPort());
+        QVERIFY(c.connectToServer());
+        c.send("GET /bad HTTP/1.1\r\nHost: x\r\n\r\nGET /bad HTTP/1.1\r\nHost: x\r\n\r\n");
+        QVERIFY(c.waitForClosed());
+        QVERIFY(deleted);
     }
 
     void selfMetricsCountScrapes() {

@@ -34,6 +34,8 @@ private slots:
         QVERIFY(server.isListening());
         QVERIFY(server.serverPort() != 0);
         QCOMPARE(server.url().port(), int(server.serverPort()));
+        QCOMPARE(server.serverAddress(), QHostAddress(QHostAddress::LocalHost));
+        QCOMPARE(server.property("serverAddress").value<QHostAddress>(), QHostAddress(QHostAddress::LocalHost));
         QTRY_COMPARE(listening.count(), 1);
         auto r = httpRequest(server.serverPort(), "GET", "/metrics");
         QVERIFY(r && r->status == 200);

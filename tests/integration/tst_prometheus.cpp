@@ -34,6 +34,8 @@ private slots:
     void scrapesTheConsoleDemo() {
         QProcess demo;
         const QString exe = qEnvironmentVariable("PROMQT_BINARY_DIR") + QStringLiteral("/examples/console-demo/promqt-console-demo");
+        if (!QFile::exists(exe))
+            QSKIP("built without examples (PROMQT_BUILD_EXAMPLES=OFF): no console demo to scrape");
         demo.start(exe, {QStringLiteral("--port"), QStringLiteral("0"), QStringLiteral("--interval-ms"), QStringLiteral("50")});
         QVERIFY2(demo.waitForStarted(), qPrintable(demo.errorString()));
         QVERIFY(QTest::qWaitFor([&] { return demo.canReadLine(); }, 10000));

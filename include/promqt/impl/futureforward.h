@@ -73,63 +73,91 @@ public:
     }
 };
 
-/// Returns a future that finishes exactly as `input` does — same result(s), same exception
-/// object, or canceled — and calls `onFinish(Outcome, std::exception_ptr)` once, in the thread
-/// that finishes `input` (or, if it has already finished, in this one), *before* the returned
-/// future finishes (so a caller waiting on it sees the metric already updated).
-///
-/// Why a QPromise of our own: in Qt 6.4 a then() continuation is not run when its parent is
-/// canceled, and onCanceled() turns cancellation into a value. Forwarding into our own promise
-/// lets every ending be observed while keeping cancellation a cancellation. The continuation
-/// runs synchronously in the finishing thread, so no event loop is needed there; it is attached
-/// with ContinuationHook rather than then() (see there).
-template <typename T, typename OnFinish> QFuture<T> forwardOutcome(QFuture<T> input, OnFinish onFinish) {
-    struct State {
-        QPromise<T> promise;
-        OnFinish onFinish;
-        std::atomic<bool> ran{false};
-        explicit State(OnFinish&& f) : onFinish(std::move(f)) {}
-    };
-    auto state = std::make_shared<State>(std::move(onFinish));
-    state->promise.start();
-    QFuture<T> output = state->promise.future();
+/// Owns the output promise of forwardOutcome(). Held only by the continuation attached to the
+/// input, so its destructor runs when that continuation is destroyed; if it never ran by then
+/// (an input that is destroyed unfinished without a QPromise to cancel it), the output is
+/// canceled and the cancellation observed there.
+template <typename T, typename OnFinish> class Forwarder {
+public:
+    explicit Forwarder(OnFinish&& onFinish) : m_onFinish(std::move(onFinish)) { m_promise.start(); }
+    Forwarder(const Forwarder&) = delete;
+    Forwarder& operator=(const Forwarder&) = delete;
+    ~Forwarder() {
+        if (!m_settled.exchange(true))
+            cancel();
+    }
 
-    ContinuationHook::attach(input, [state](const QFutureInterfaceBase& parent) {
-        if (state->ran.exchange(true))
-            return; // Qt 6.4's second call (see ContinuationHook)
-        QFuture<T> finished = QFutureInterface<T>(parent).future();
+    QFuture<T> future() const { return m_promise.future(); }
+
+    /// Called with the finished input; only the first call counts (see ContinuationHook).
+    void settle(QFuture<T> finished) {
+        if (m_settled.exchange(true))
+            return;
         try {
             finished.waitForFinished(); // finished already; rethrows a stored exception, same type
         } catch (...) {
             auto error = std::current_exception();
-            state->onFinish(Outcome::Exception, error);
-            state->promise.setException(error);
-            state->promise.finish();
+            m_onFinish(Outcome::Exception, error);
+            m_promise.setException(error);
+            m_promise.finish();
             return;
         }
-        if (finished.isCanceled()) {
-            state->onFinish(Outcome::Canceled, std::exception_ptr());
-            state->promise.future().cancel();
-            state->promise.finish();
+        if (finished.isCanceled()) { // canceled, or its QPromise died unfinished
+            cancel();
             return;
         }
         // Observe before the first result is published: QFuture::result() returns as soon as a
         // result exists, before finish(), and the caller may then read the metric — or destroy it.
-        state->onFinish(Outcome::Result, std::exception_ptr());
+        m_onFinish(Outcome::Result, std::exception_ptr());
         if constexpr (std::is_copy_constructible_v<T>) {
             // Forward every result: QFuture may carry several (QtConcurrent::mapped).
             const int count = finished.resultCount();
             for (int i = 0; i < count; ++i)
-                state->promise.addResult(finished.resultAt(i), i);
+                m_promise.addResult(finished.resultAt(i), i);
         } else if constexpr (!std::is_void_v<T>) {
             // Move-only results. Not takeResult(): in Qt 6.4 it reset()s the input's state, so a
-            // QPromise destroyed afterwards thinks it never finished and runs this continuation
+            // QPromise destroyed afterwards thinks it never finished and runs the continuation
             // again. The caller handed the input to us, so we move the stored value out in place
             // and leave the input finished.
             if (finished.resultCount() > 0)
-                state->promise.addResult(std::move(const_cast<T&>(*finished.constBegin())));
+                m_promise.addResult(std::move(const_cast<T&>(*finished.constBegin())));
         }
-        state->promise.finish();
+        m_promise.finish();
+    }
+
+private:
+    /// Observe the cancellation, then cancel the output the same way.
+    void cancel() {
+        try {
+            m_onFinish(Outcome::Canceled, std::exception_ptr());
+        } catch (...) {
+            // an observer that throws must not terminate the finishing thread
+        }
+        m_promise.future().cancel();
+        m_promise.finish();
+    }
+
+    QPromise<T> m_promise;
+    OnFinish m_onFinish;
+    std::atomic<bool> m_settled{false};
+};
+
+/// Returns a future that finishes exactly as `input` does — same result(s), same exception
+/// object, or canceled — and calls `onFinish(Outcome, std::exception_ptr)` once, in the thread
+/// that finishes `input` (or in this one, if it has finished already), before the returned
+/// future publishes a result or finishes (so a caller waiting on it sees the metric already
+/// updated).
+///
+/// Why our own promise and not just `input.then(...)`: in Qt 6.4 a then() continuation is not
+/// run when its parent is canceled (its future is simply canceled), onCanceled() turns
+/// cancellation into a value — and then() itself may run a continuation twice (see
+/// ContinuationHook). The continuation runs synchronously in the finishing thread, so no event
+/// loop is needed there.
+template <typename T, typename OnFinish> QFuture<T> forwardOutcome(QFuture<T> input, OnFinish onFinish) {
+    auto forwarder = std::make_shared<Forwarder<T, OnFinish>>(std::move(onFinish));
+    QFuture<T> output = forwarder->future();
+    ContinuationHook::attach(input, [forwarder](const QFutureInterfaceBase& parent) {
+        forwarder->settle(QFutureInterface<T>(parent).future());
     });
     return output;
 }
