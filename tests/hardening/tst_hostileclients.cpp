@@ -369,8 +369,8 @@ private slots:
             QVERIFY2(answer.startsWith("HTTP/1.1 400 "), qPrintable("round " + QString::number(round) + ": '" + answer.left(40) + "'"));
         }
         QVERIFY(scrapeOk());
-        g_rows.push_back({"bad request, client still sending after the answer", "400 + close (no RST)",
-                          "400 + close (no RST)", true});
+        g_rows.push_back({"bad request, client still sending after the answer", "400 still readable + close",
+                          "400 still readable + close", true});
     }
 
     void overTheConnectionLimitGets503WithRetryAfter() {
