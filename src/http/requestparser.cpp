@@ -91,6 +91,7 @@ void RequestParser::reset() {
     m_request = Request();
     m_scanned = 0;
     m_headStart = 0;
+    m_requestLineEnd = -1;
     m_bodyStart = -1;
     m_contentLength = 0;
     m_chunked = false;
@@ -104,6 +105,10 @@ RequestParser::Result RequestParser::fail(int status, const char* message) {
 }
 
 RequestParser::Result RequestParser::parse(const QByteArray& buffer) {
+    // An error is final (found by fuzz_http_parser): parsing on after one could turn the rest
+    // of a rejected request into a "request" of its own.
+    if (m_errorStatus != 0)
+        return Result::Error;
     if (m_bodyStart >= 0)
         return parseBody(buffer);
 
@@ -120,6 +125,10 @@ RequestParser::Result RequestParser::parse(const QByteArray& buffer) {
         if (m_headStart > 64)
             return fail(400, "too many empty lines before the request");
     }
+    // The size limits are checked here, on each byte as it is scanned, and not on the size of
+    // whatever happens to be buffered: otherwise where the socket split the stream would decide
+    // the answer (a CR pending at the end of a piece counted as content, or a limit error
+    // reported before a bad byte that came earlier in the stream). Found by fuzz_http_parser.
     for (; i < size; ++i) {
         const unsigned char c = static_cast<unsigned char>(data[i]);
         if (c == '\r') {
@@ -130,28 +139,34 @@ RequestParser::Result RequestParser::parse(const QByteArray& buffer) {
             continue;
         }
         if (c == '\n') {
-            if (i == 0 || data[i - 1] != '\r')
+            // i == m_headStart: an LF right after the skipped empty lines has no CR of its own.
+            if (i == m_headStart || data[i - 1] != '\r')
                 return fail(400, "bare LF in request head");
+            if (m_requestLineEnd < 0) {
+                m_requestLineEnd = i;
+                continue;
+            }
             // CRLF at i-1..i; an empty line (previous line ended at i-2) ends the head.
-            if (i >= m_headStart + 3 && data[i - 2] == '\n') {
+            if (data[i - 2] == '\n') {
                 m_scanned = i + 1;
                 return parseHead(buffer, m_headStart, i - 4);
             }
+            // A header line ended: the section so far counts its CRLF, as parseHead() does.
+            if (i - m_requestLineEnd > m_limits.maxHeaderBytes)
+                return fail(431, "request header section too large");
             continue;
         }
         if (c == '\0' || (c < 0x20 && c != '\t') || c == 0x7f)
             return fail(400, "control byte in request head");
+        if (m_requestLineEnd < 0) {
+            if (i - m_headStart + 1 > m_limits.maxRequestLineBytes)
+                return fail(414, "request line too long");
+        } else if (i - m_requestLineEnd + 2 > m_limits.maxHeaderBytes) {
+            // This byte's line still needs its CRLF: the section cannot stay within the limit.
+            return fail(431, "request header section too large");
+        }
     }
     m_scanned = i;
-
-    // Limits while the head is still incomplete.
-    const char* lf = static_cast<const char*>(
-        std::memchr(data + m_headStart, '\n', size_t(size - m_headStart)));
-    const qsizetype requestLineLen = lf ? (lf - data) - m_headStart - 1 : size - m_headStart;
-    if (requestLineLen > m_limits.maxRequestLineBytes)
-        return fail(414, "request line too long");
-    if (lf && (size - (lf - data) - 1) > m_limits.maxHeaderBytes)
-        return fail(431, "request header section too large");
     return Result::NeedMore;
 }
 
@@ -313,18 +328,51 @@ RequestParser::Result RequestParser::parseBody(const QByteArray& buffer) {
     return Result::Complete;
 }
 
+namespace {
+enum class LineScan { Line, NeedMore, BadByte, TooLong };
+
+// Finds the CRLF ending the line that starts at `pos`, checking each byte in order: no bare CR
+// or LF, no control byte but HTAB, at most `maxLength` bytes before the CRLF. The answer depends
+// only on the bytes, never on how many of them have arrived (a CR at the very end waits).
+LineScan scanLine(const QByteArray& buffer, qsizetype pos, qsizetype maxLength, qsizetype& lineEnd) {
+    const qsizetype size = buffer.size();
+    for (qsizetype j = pos; j < size; ++j) {
+        const unsigned char c = static_cast<unsigned char>(buffer[j]);
+        if (c == '\r') {
+            if (j + 1 >= size)
+                return LineScan::NeedMore;
+            if (buffer[j + 1] != '\n')
+                return LineScan::BadByte;
+            lineEnd = j;
+            return LineScan::Line;
+        }
+        if (c == '\n' || (c < 0x20 && c != '\t') || c == 0x7f)
+            return LineScan::BadByte;
+        if (j - pos + 1 > maxLength)
+            return LineScan::TooLong;
+    }
+    return LineScan::NeedMore;
+}
+} // namespace
+
 // The body is read only to be discarded, but framing must still be exact, or the next
-// pipelined request would be read from the middle of this body.
+// pipelined request would be read from the middle of this body. Chunk-size lines (with their
+// extensions) and trailer lines are held to the head's rules — no bare CR/LF, no control
+// bytes — since a lenient intermediary could otherwise see a different message boundary; and
+// their limits are checked byte by byte, so that where the stream was split never matters
+// (fuzz_http_parser found both).
 RequestParser::Result RequestParser::parseChunked(const QByteArray& buffer) {
+    static constexpr qsizetype maxChunkLine = 1024;
     qsizetype pos = m_bodyStart;
     qint64 total = 0;
     const qsizetype size = buffer.size();
     for (;;) {
-        const qsizetype lineEnd = buffer.indexOf("\r\n", pos);
-        if (lineEnd < 0) {
-            if (size - pos > 1024)
-                return fail(400, "malformed chunk size line");
-            return Result::NeedMore;
+        qsizetype lineEnd = -1;
+        switch (scanLine(buffer, pos, maxChunkLine, lineEnd)) {
+        case LineScan::NeedMore: return Result::NeedMore;
+        case LineScan::BadByte: return fail(400, "invalid byte in chunk size line");
+        case LineScan::TooLong: return fail(400, "malformed chunk size line");
+        case LineScan::Line: break;
         }
         QByteArrayView sizeLine(buffer.constData() + pos, lineEnd - pos);
         const qsizetype ext = sizeLine.indexOf(';');
@@ -345,17 +393,21 @@ RequestParser::Result RequestParser::parseChunked(const QByteArray& buffer) {
             return fail(413, "request body too large");
         pos = lineEnd + 2;
         if (chunk == 0) {
-            // Trailer section: lines until an empty one.
+            // Trailer section: lines until an empty one, limited like the header section.
+            const qsizetype trailerStart = pos;
             for (;;) {
-                const qsizetype end = buffer.indexOf("\r\n", pos);
-                if (end < 0)
-                    return size - pos > m_limits.maxHeaderBytes ? fail(431, "trailer section too large")
-                                                                : Result::NeedMore;
-                if (end == pos) {
-                    m_consumed = end + 2;
+                const qsizetype budget = m_limits.maxHeaderBytes - (pos - trailerStart);
+                switch (scanLine(buffer, pos, qMax<qsizetype>(0, budget - 2), lineEnd)) {
+                case LineScan::NeedMore: return Result::NeedMore;
+                case LineScan::BadByte: return fail(400, "invalid byte in trailer section");
+                case LineScan::TooLong: return fail(431, "trailer section too large");
+                case LineScan::Line: break;
+                }
+                if (lineEnd == pos) {
+                    m_consumed = lineEnd + 2;
                     return Result::Complete;
                 }
-                pos = end + 2;
+                pos = lineEnd + 2;
             }
         }
         if (size - pos < chunk + 2)

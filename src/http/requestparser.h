@@ -32,6 +32,12 @@ public:
     /// removes them and calls parse() again for a pipelined next request). On Error,
     /// errorStatus()/errorMessage() say what to answer; the connection must then be closed.
     /// Call again with the grown buffer after NeedMore: the parser remembers how far it scanned.
+    ///
+    /// The answer never depends on how the bytes were split into calls: every check (bad bytes
+    /// and the size limits alike) is made on each byte in order as it is scanned, so the first
+    /// offending byte decides, and the same stream gives the same requests and the same error
+    /// whether it arrives at once or a byte at a time. An Error is final: every later call
+    /// answers the same Error (reset() does not clear it).
     Result parse(const QByteArray& buffer);
 
     const Request& request() const { return m_request; }
@@ -53,6 +59,7 @@ private:
     Request m_request;
     qsizetype m_scanned = 0;    ///< bytes of the head already checked byte-by-byte
     qsizetype m_headStart = 0;  ///< after optional leading empty lines
+    qsizetype m_requestLineEnd = -1; ///< index of the LF ending the request line, once seen
     qsizetype m_bodyStart = -1; ///< >= 0 once the head is parsed
     qint64 m_contentLength = 0;
     bool m_chunked = false;

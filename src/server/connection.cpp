@@ -40,6 +40,13 @@ Connection::Connection(QTcpSocket* socket, RequestHandler* handler, SelfMetrics*
     m_timer.setSingleShot(true);
     m_timer.setTimerType(Qt::CoarseTimer);
     connect(&m_timer, &QTimer::timeout, this, &Connection::onTimeout);
+    // Qt's socket engine (a child of the socket) owns the notifier that tells it to read from
+    // the kernel; see holdKernelReads(). Found once; if a Qt version lays its children out
+    // differently, nothing is found and the hold is simply not applied.
+    for (QSocketNotifier* n : socket->findChildren<QSocketNotifier*>()) {
+        if (n->type() == QSocketNotifier::Read)
+            m_readNotifiers.append(n);
+    }
     m_metrics->connectionOpened();
     updateTimer();
     // Bytes that arrived with the connection (or during a TLS handshake) get no new readyRead.
@@ -83,6 +90,20 @@ bool Connection::feedBody() {
         m_socket->disconnectFromHost(); // graceful: flushes what was written first
     }
     return true;
+}
+
+// Why: QAbstractSocket closes the whole socket — unsent output included — as soon as it reads
+// the end of the stream. A client that half-closes after its request (shutdown(SHUT_WR), as
+// `nc -N` or a `printf | nc` pipeline do) would then lose the answer still being prepared (found
+// by tst_hostileclients). So while an answer is pending or still in Qt's write buffer, Qt is
+// kept from reading the kernel at all: the FIN (and any further pipelined bytes) stay there
+// until the answers have been handed to the kernel, and are read after. QIODevice::read()
+// re-enables the notifier itself, so the hold is re-applied after every read.
+void Connection::holdKernelReads(bool hold) {
+    for (const QPointer<QSocketNotifier>& n : std::as_const(m_readNotifiers)) {
+        if (n && n->isEnabled() == hold)
+            n->setEnabled(!hold);
+    }
 }
 
 void Connection::onReadyRead() { processInput(); }
@@ -129,28 +150,33 @@ void Connection::processInput() {
         });
     }
     m_processing = false;
+    if (!m_finished && m_socket)
+        holdKernelReads(!m_queue.empty() || pendingOutput() > 0);
     updateTimer();
 }
 
 void Connection::queueError(int status, const QByteArray& message) {
+    queueFinal(http::Response::plain(status, QByteArray::number(status) + ' ' +
+                                                 http::reasonPhrase(status) + ": " + message));
+}
+
+void Connection::rejectAndClose(http::Response response) {
+    // The response goes in whole. (It used to be swapped into a queueError() slot afterwards —
+    // but queueError() writes at once, so the placeholder went out and the 503's Retry-After
+    // never did. Found by tst_hostileclients.)
+    queueFinal(std::move(response));
+}
+
+void Connection::queueFinal(http::Response response) {
     Slot slot;
     slot.id = m_nextId++;
     slot.ready = true;
     slot.keepAlive = false;
-    slot.response = http::Response::plain(status, QByteArray::number(status) + ' ' +
-                                                      http::reasonPhrase(status) + ": " + message);
+    slot.response = std::move(response);
     slot.response.close = true;
     m_inputClosed = true;
     m_input.clear();
     m_queue.push_back(std::move(slot));
-    writeReady();
-}
-
-void Connection::rejectAndClose(http::Response response) {
-    response.close = true;
-    queueError(response.status, {}); // allocate the slot, then replace its response
-    if (!m_queue.empty())
-        m_queue.back().response = std::move(response);
     writeReady();
 }
 
@@ -208,8 +234,8 @@ void Connection::onBytesWritten() {
     // Progress: the client is reading, so the write timeout starts again.
     m_writeDeadline = pendingOutput() > 0 ? QDeadlineTimer(m_options.requestTimeout)
                                           : QDeadlineTimer(QDeadlineTimer::Forever);
-    if (wasPaused && !paused())
-        processInput();
+    if ((wasPaused && !paused()) || (m_queue.empty() && pendingOutput() == 0))
+        processInput(); // also lifts holdKernelReads() once everything is out
     updateTimer();
 }
 

@@ -13,6 +13,7 @@
 #include <QDeadlineTimer>
 #include <QObject>
 #include <QPointer>
+#include <QSocketNotifier>
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -62,6 +63,7 @@ private:
     void onReadyRead();
     void processInput();
     void queueError(int status, const QByteArray& message);
+    void queueFinal(http::Response response); ///< the last answer on this connection, then close
     void deliver(quint64 id, http::Response response);
     void writeReady();
     void onBytesWritten();
@@ -71,8 +73,11 @@ private:
     bool paused() const;
     qint64 pendingOutput() const;
     bool feedBody(); ///< true when no body remains to be fed
+    void holdKernelReads(bool hold);
 
     QPointer<QTcpSocket> m_socket;
+    /// Qt's own read notifiers of the socket (see holdKernelReads()).
+    QList<QPointer<QSocketNotifier>> m_readNotifiers;
     RequestHandler* m_handler;
     SelfMetrics* m_metrics;
     MetricsServerOptions m_options;

@@ -205,6 +205,11 @@ bool MetricsServer::listen(const QHostAddress& address, quint16 port) {
         d->server = std::make_unique<QTcpServer>();
     }
     d->server->setMaxPendingConnections(1024);
+    // Qt's default listen backlog is 50: a burst of connections (a slowloris flood, many
+    // scrapers at once) overflowed the kernel's accept queue, which then dropped handshakes —
+    // and every client caught in it, scrapers included, waited 1-3 s for a SYN retransmit.
+    // The kernel caps this at net.core.somaxconn. Found by tst_load.
+    d->server->setListenBacklogSize(1024);
     QObject::connect(d->server.get(), &QTcpServer::pendingConnectionAvailable, this,
                      [this] { d->acceptConnections(); });
     QObject::connect(d->server.get(), &QTcpServer::acceptError, this,
