@@ -2,6 +2,8 @@
 // `?name[]=a&name[]=b` selection of families.
 #include <promqt/exposition.h>
 
+#include "util/hexdigit.h"
+
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -10,16 +12,6 @@ namespace promqt {
 
 namespace {
 
-int hexValue(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 // application/x-www-form-urlencoded decoding: '+' is a space, "%HH" a byte. A '%' that does not
 // start a valid escape is kept literally, as browsers and QUrlQuery do.
 QByteArray formDecode(QByteArrayView text) {
@@ -27,10 +19,12 @@ QByteArray formDecode(QByteArrayView text) {
     out.reserve(text.size());
     for (qsizetype i = 0; i < text.size(); ++i) {
         const char c = text[i];
+        const int hi = (c == '%' && i + 2 < text.size()) ? detail::hexDigitValue(text[i + 1]) : -1;
+        const int lo = hi >= 0 ? detail::hexDigitValue(text[i + 2]) : -1;
         if (c == '+') {
             out.append(' ');
-        } else if (c == '%' && i + 2 < text.size() && hexValue(text[i + 1]) >= 0 && hexValue(text[i + 2]) >= 0) {
-            out.append(static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2])));
+        } else if (lo >= 0) {
+            out.append(static_cast<char>(hi * 16 + lo));
             i += 2;
         } else {
             out.append(c);

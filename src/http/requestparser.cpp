@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "http/requestparser.h"
 
+#include "util/hexdigit.h"
+
 #include <cstring>
 
 namespace promqt::http {
@@ -26,16 +28,6 @@ bool isToken(QByteArrayView s) {
 // Field values: VCHAR, obs-text, SP, HTAB.
 bool isFieldValueChar(unsigned char c) { return c == '\t' || c == ' ' || (c >= 0x21 && c != 0x7f); }
 
-int hexValue(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 // Percent-decodes a path; false on a malformed escape or a decoded NUL.
 bool percentDecode(QByteArrayView in, QByteArray& out) {
     out.clear();
@@ -47,7 +39,7 @@ bool percentDecode(QByteArrayView in, QByteArray& out) {
         }
         if (i + 2 >= in.size())
             return false;
-        const int hi = hexValue(in[i + 1]), lo = hexValue(in[i + 2]);
+        const int hi = detail::hexDigitValue(in[i + 1]), lo = detail::hexDigitValue(in[i + 2]);
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
             return false;
         out += char(hi * 16 + lo);
@@ -383,7 +375,7 @@ RequestParser::Result RequestParser::parseChunked(const QByteArray& buffer) {
             return fail(400, "malformed chunk size");
         qint64 chunk = 0;
         for (char c : sizeLine) {
-            const int v = hexValue(c);
+            const int v = detail::hexDigitValue(c);
             if (v < 0)
                 return fail(400, "malformed chunk size");
             chunk = chunk * 16 + v;
