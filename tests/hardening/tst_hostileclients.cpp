@@ -36,6 +36,14 @@ enum class Mode {
     ResetMidResponse, ///< request a large body, read a little of it, then reset
 };
 
+} // namespace
+
+// Declared before any use: in release builds QTest's addColumn<Mode>() would otherwise
+// instantiate QMetaTypeId<Mode> first.
+Q_DECLARE_METATYPE(Mode)
+
+namespace {
+
 // Expected "status" values besides real HTTP codes.
 constexpr int closedWithoutAnswer = 0;
 
@@ -454,8 +462,6 @@ private slots:
                           true});
     }
 };
-
-Q_DECLARE_METATYPE(Mode)
 
 QTEST_GUILESS_MAIN(TestHostileClients)
 #include "tst_hostileclients.moc"
