@@ -29,7 +29,11 @@ public:
     }
     std::vector<prometheus::MetricFamily> Collect() const override {
         const int n = ++calls;
-        collectThreads.push_back(QThread::currentThread());
+        {
+            // Collect() runs on several pool threads at once (see differentFormatsAreNotShared).
+            std::lock_guard<std::mutex> lock(mutex);
+            collectThreads.push_back(QThread::currentThread());
+        }
         auto families = registry->Collect(); // the state this collection reports
         if (n == 1) {
             std::unique_lock<std::mutex> lock(mutex);
