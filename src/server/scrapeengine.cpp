@@ -34,9 +34,18 @@ void lowerThisThreadsPriority() {
 #endif
 }
 
+// What a collection produces: requests with equal keys can share one.
 QString keyOf(const ScrapeRequest& r) {
     return r.path + QChar(0) + QChar(r.format == ExpositionFormat::OpenMetrics ? 'o' : 't') +
            QChar(r.gzip ? 'g' : 'i') + QChar(0) + r.names.join(QChar(0));
+}
+
+// What decides a collection's cost: the name[] filter is left out, so that clients choosing
+// arbitrary filters cannot grow the cost table without bound. A filtered scrape runs the same
+// Collect() and writes less, so the unfiltered cost is a safe upper bound for it.
+QString costKeyOf(const ScrapeRequest& r) {
+    return r.path + QChar(0) + QChar(r.format == ExpositionFormat::OpenMetrics ? 'o' : 't') +
+           QChar(r.gzip ? 'g' : 'i');
 }
 } // namespace
 
@@ -95,7 +104,7 @@ void ScrapeEngine::scrape(const ScrapeRequest& request, Done done) {
 }
 
 void ScrapeEngine::launch(const QString& key) {
-    const auto cost = m_lastCost.constFind(key);
+    const auto cost = m_lastCost.constFind(costKeyOf(m_states[key].request));
     const double budget = std::chrono::duration<double>(m_inlineBudget).count();
     if (cost != m_lastCost.constEnd() && *cost < budget) {
         QMetaObject::invokeMethod(this, [this, key] { runInline(key); }, Qt::QueuedConnection);
@@ -142,7 +151,8 @@ void ScrapeEngine::finished(const QString& key, const ScrapeResult& result) {
     auto it = m_states.find(key);
     if (it == m_states.end())
         return;
-    m_lastCost[key] = result.seconds;
+    if (it->request.names.isEmpty()) // only unfiltered runs set the bound (see costKeyOf)
+        m_lastCost[costKeyOf(it->request)] = result.seconds;
     std::vector<Done> waiters = std::move(it->current);
     it->current.clear();
     if (!it->next.empty()) {

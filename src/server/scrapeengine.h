@@ -57,6 +57,9 @@ public:
     /// Calls `done` later, on this object's thread, with the result.
     void scrape(const ScrapeRequest& request, Done done);
 
+    /// Entries in the cost table (bounded by paths × formats × encodings); for tests.
+    qsizetype costEntries() const { return m_lastCost.size(); }
+
     /// Runs one scrape synchronously in the calling thread.
     static ScrapeResult run(const ScrapeRequest& request, const Collectables& collectables, int level);
 
@@ -78,7 +81,7 @@ private:
     Source m_source;
     QThreadPool m_pool;
     QHash<QString, KeyState> m_states;
-    QHash<QString, double> m_lastCost; ///< seconds of the last run per key
+    QHash<QString, double> m_lastCost; ///< seconds of the last unfiltered run per cost key
     std::chrono::microseconds m_inlineBudget{500};
     int m_level = 1;
 };

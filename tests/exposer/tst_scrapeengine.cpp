@@ -150,6 +150,26 @@ private slots:
         QCOMPARE(gated->collectThreads.back(), QThread::currentThread());
     }
 
+    void arbitraryFiltersDoNotGrowTheCostTable() {
+        auto registry = std::make_shared<prometheus::Registry>();
+        prometheus::BuildGauge().Name("cheap").Register(*registry).Add({}).Set(1);
+        ScrapeEngine engine([registry](const QString&) { return ScrapeEngine::Collectables{registry}; });
+        int done = 0;
+        for (int i = 0; i < 200; ++i) {
+            ScrapeRequest request;
+            request.path = QStringLiteral("/m");
+            request.names = {QStringLiteral("n%1").arg(i)}; // a client inventing filters
+            engine.scrape(request, [&](const ScrapeResult&) { ++done; });
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(done, 200, 10000);
+        QCOMPARE(engine.costEntries(), qsizetype(0)); // filtered runs record no cost
+        ScrapeRequest plain;
+        plain.path = QStringLiteral("/m");
+        engine.scrape(plain, [&](const ScrapeResult&) { ++done; });
+        QTRY_COMPARE(done, 201);
+        QCOMPARE(engine.costEntries(), qsizetype(1));
+    }
+
     void collectExceptionBecomes500() {
         auto bad = std::make_shared<Throwing>();
         ScrapeEngine engine([bad](const QString&) { return ScrapeEngine::Collectables{bad}; });
